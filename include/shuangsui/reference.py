@@ -1,0 +1,71 @@
+"""Reference data of the bureau: industries (行业), departments (科室), statuses, and the
+columns of the landing files with the Chinese headers clerks actually use."""
+from __future__ import annotations
+
+# 第五条: the key industries (重点行业领域) whose units make up >=50% of every draw.
+KEY_INDUSTRIES = ("危险化学品", "非煤矿山", "冶金")
+INDUSTRIES = KEY_INDUSTRIES + ("工贸", "建材", "机械", "轻工", "烟花爆竹", "其他")
+
+# 科室 (departments) and the industries each supervises (行业监管).
+DEPARTMENTS = {
+    "危险化学品监管科": ("危险化学品", "烟花爆竹"),
+    "非煤矿山监管科": ("非煤矿山",),
+    "冶金工贸监管科": ("冶金", "工贸", "建材", "机械", "轻工"),
+    "综合监督管理科": ("其他",),
+}
+
+ENTERPRISE_STATUSES = ("存续", "停产", "注销", "吊销")  # 经营状态
+ACTIVE_STATUS = "存续"
+RISK_CLASSES = ("A", "B", "C", "D")  # 信用/风险等级, A lowest risk
+CONFLICT_SOURCES = ("申报", "数据发现")  # declared, or found from data
+CONFLICT_DECISIONS = ("回避", "待定", "不予回避")
+
+# Canonical column -> accepted headers (English name and the Chinese ones seen in exports).
+ENTERPRISE_COLUMNS = {
+    "uscc": ("统一社会信用代码", "信用代码", "社会信用代码"),
+    "name": ("企业名称", "单位名称", "生产经营单位名称"),
+    "industry": ("行业", "行业领域", "所属行业"),
+    "department": ("科室", "监管科室", "责任科室"),
+    "key_enterprise": ("重点企业", "是否重点企业"),
+    "risk_class": ("风险等级", "信用等级", "分级"),
+    "status": ("经营状态", "状态", "登记状态"),
+    "address": ("地址", "住所", "生产经营地址"),
+    "legal_rep": ("法定代表人", "法人代表", "负责人"),
+}
+INSPECTOR_COLUMNS = {
+    "inspector_id": ("人员编号", "工号", "编号"),
+    "name": ("姓名",),
+    "cert_no": ("执法证号", "执法证编号", "行政执法证号"),
+    "cert_expiry": ("执法证有效期至", "有效期至", "证件有效期"),
+    "department": ("科室", "所在科室"),
+    "industries": ("执法行业", "可检查行业", "行业领域"),
+    "active": ("在岗", "是否在岗", "状态"),
+    "email": ("电子邮箱", "邮箱"),
+    "phone": ("联系电话", "手机", "电话"),
+}
+CONFLICT_COLUMNS = {
+    "inspector_id": ("人员编号", "工号"),
+    "uscc": ("统一社会信用代码", "信用代码"),
+    "reason": ("回避事由", "事由", "利害关系"),
+    "source": ("来源",),
+    "decision": ("决定", "处理决定"),
+}
+
+# Columns a file must have to be usable at all (the rest may be blank or absent).
+REQUIRED = {
+    "enterprises": ("uscc", "name", "industry", "department", "status"),
+    "inspectors": ("inspector_id", "name", "cert_no", "cert_expiry", "department"),
+    "conflicts": ("inspector_id", "uscc", "reason"),
+}
+COLUMNS = {
+    "enterprises": ENTERPRISE_COLUMNS,
+    "inspectors": INSPECTOR_COLUMNS,
+    "conflicts": CONFLICT_COLUMNS,
+}
+KEYS = {
+    "enterprises": ("uscc",),
+    "inspectors": ("inspector_id",),
+    "conflicts": ("inspector_id", "uscc"),
+}
+TRUE_WORDS = ("是", "Y", "YES", "TRUE", "1", "重点", "在岗")
+FALSE_WORDS = ("否", "N", "NO", "FALSE", "0", "非重点", "离岗", "不在岗")
