@@ -1,0 +1,167 @@
+"""The business database: engine, table definitions for queries, and migrations.
+
+The schema itself is created and changed only by the Alembic migrations in sql/; the
+tables below mirror it for SQLAlchemy Core queries."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text, create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+
+from shuangsui import config
+
+metadata = MetaData()
+
+
+enterprise_attrs = (
+    "name", "industry", "department", "key_enterprise", "risk_class", "status",
+    "address", "legal_rep",
+)
+inspector_attrs = (
+    "name", "cert_no", "cert_expiry", "department", "industries", "active", "email", "phone",
+)
+conflict_attrs = ("reason", "source", "decision")
+
+
+def _enterprise_cols():
+    return [
+        Column("uscc", String(18), nullable=False),
+        Column("name", String(200), nullable=False),
+        Column("industry", String(20), nullable=False),
+        Column("department", String(40), nullable=False),
+        Column("key_enterprise", Boolean, nullable=False),
+        Column("risk_class", String(1)),
+        Column("status", String(10), nullable=False),
+        Column("address", String(300)),
+        Column("legal_rep", String(60)),
+        Column("listed", Boolean, nullable=False),  # in the latest directory (在册)
+    ]
+
+
+def _inspector_cols():
+    return [
+        Column("inspector_id", String(20), nullable=False),
+        Column("name", String(60), nullable=False),
+        Column("cert_no", String(40), nullable=False),
+        Column("cert_expiry", Date, nullable=False),
+        Column("department", String(40), nullable=False),
+        Column("industries", String(200)),
+        Column("active", Boolean, nullable=False),
+        Column("email", String(200)),
+        Column("phone", String(40)),
+        Column("listed", Boolean, nullable=False),
+    ]
+
+
+def _conflict_cols():
+    return [
+        Column("inspector_id", String(20), nullable=False),
+        Column("uscc", String(18), nullable=False),
+        Column("reason", String(200), nullable=False),
+        Column("source", String(20)),
+        Column("decision", String(20)),
+        Column("listed", Boolean, nullable=False),
+    ]
+
+
+def _current(name, cols, key):
+    for c in cols:
+        if c.name in key:
+            c.primary_key = True
+    return Table(name, metadata, *cols, Column("updated_at", DateTime, nullable=False))
+
+
+def _history(name, cols):
+    return Table(
+        name, metadata, Column("id", Integer, primary_key=True, autoincrement=True), *cols,
+        Column("valid_from", DateTime, nullable=False), Column("valid_to", DateTime),
+        Column("sync_run", String(250)),
+    )
+
+
+enterprise = _current("enterprise", _enterprise_cols(), ("uscc",))
+enterprise_history = _history("enterprise_history", _enterprise_cols())
+inspector = _current("inspector", _inspector_cols(), ("inspector_id",))
+inspector_history = _history("inspector_history", _inspector_cols())
+conflict = _current("conflict", _conflict_cols(), ("inspector_id", "uscc"))
+conflict_history = _history("conflict_history", _conflict_cols())
+
+checklist_item = Table(
+    "checklist_item", metadata,
+    Column("code", String(10), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("liability", Text, nullable=False),
+    Column("industries", Text, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date),
+)
+
+quarantine = Table(
+    "quarantine", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("entity", String(20), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("column_name", String(40), nullable=False),
+    Column("value", Text),
+    Column("rule", String(80), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+audit_event = Table(
+    "audit_event", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("entity", String(40)),
+    Column("entity_key", String(250)),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+CURRENT = {"enterprises": enterprise, "inspectors": inspector, "conflicts": conflict}
+HISTORY = {
+    "enterprises": enterprise_history, "inspectors": inspector_history,
+    "conflicts": conflict_history,
+}
+ATTRS = {"enterprises": enterprise_attrs, "inspectors": inspector_attrs,
+         "conflicts": conflict_attrs}
+
+
+def engine(url: str | None = None) -> Engine:
+    """An engine on the business database (SHUANGSUI_DB_URL by default)."""
+    url = url or config.db_url()
+    if url.startswith("sqlite"):
+        eng = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(eng, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return eng
+    return create_engine(url, pool_pre_ping=True)
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Bring the schema to `revision` with the migrations under sql/."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(config.sql_dir() / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", (url or config.db_url()).replace("%", "%%"))
+    command.upgrade(cfg, revision)
+

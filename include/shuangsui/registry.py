@@ -1,0 +1,252 @@
+"""The directories (名录库): the enterprise directory (检查对象名录库), the inspector
+directory (执法检查人员名录库) and the conflicts of interest (回避关系).
+
+A sync reads landing files and upstream tables, checks them (shuangsui.quality), and
+applies the valid rows in one transaction, set-based:
+- a new key is inserted; a changed key is updated; an unchanged key is left alone, so
+  the same file applied twice changes nothing the second time;
+- every change closes the open history row and opens a new one, so the directory of any
+  past moment can be rebuilt (`directory_as_of`);
+- in a full snapshot, a key that disappeared is never deleted: it is marked not listed
+  (listed = false), with history;
+- bad rows go to the quarantine table, once per file, row, column and rule.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import (
+    Boolean, Column, Connection, Engine, MetaData, String, Table, and_, exists, func, insert,
+    literal, or_, select, update,
+)
+
+from shuangsui import audit, db
+from shuangsui.landing import Landed, UnusableFile, discover, read_file, read_table
+from shuangsui.quality import Checked, check
+from shuangsui.reference import KEYS
+
+ORDER = ("enterprises", "inspectors", "conflicts")  # conflicts refer to both others
+
+
+@dataclass
+class Prepared:
+    """What a sync will apply: written to a work folder between the DAG's tasks."""
+    run_id: str
+    today: dt.date
+    sources: list[dict] = field(default_factory=list)   # source, entity, sha256, encoding, rows
+    checked: dict[str, list[tuple[Landed, Checked]]] = field(default_factory=dict)
+
+    def save(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "prepared.pkl"
+        with path.open("wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+
+    @staticmethod
+    def load(path: Path) -> "Prepared":
+        with Path(path).open("rb") as f:
+            return pickle.load(f)
+
+
+def land(source: str | None, upstream: list[tuple[str, str, str, str]] = ()) -> list[Landed]:
+    """Read every landing file named by `source` and every upstream table
+    (url, table, entity, label). Raises UnusableFile for a file unusable as a whole."""
+    landed = [read_file(p) for p in discover(source)] if source else []
+    landed += [read_table(url, table, entity, label) for url, table, entity, label in upstream]
+    if not landed:
+        raise UnusableFile("nothing to read: give a source file or folder, or upstream tables")
+    return landed
+
+
+def prepare(conn: Connection, landed: list[Landed], *, run_id: str, today: dt.date) -> Prepared:
+    """Normalize and validate everything read; nothing is written to the database."""
+    prep = Prepared(run_id, today)
+    by_entity = {e: [l for l in landed if l.entity == e] for e in ORDER}
+    known_inspectors = set(conn.execute(
+        select(db.inspector.c.inspector_id).where(db.inspector.c.listed)).scalars())
+    known_enterprises = set(conn.execute(
+        select(db.enterprise.c.uscc).where(db.enterprise.c.listed)).scalars())
+    for entity in ORDER:
+        for l in by_entity[entity]:
+            c = check(entity, l.frame, today=today, known_inspectors=known_inspectors,
+                      known_enterprises=known_enterprises if entity == "conflicts" else ())
+            prep.checked.setdefault(entity, []).append((l, c))
+            prep.sources.append({"source": l.source, "entity": entity, "sha256": l.sha256,
+                                 "encoding": l.encoding, "rows": c.rows,
+                                 "valid": len(c.valid), "quarantined": len(c.quarantined_rows),
+                                 "warnings": sum(f.severity == "warning" for f in c.findings)})
+            if entity == "enterprises":
+                known_enterprises |= set(c.valid["uscc"])
+            if entity == "inspectors":
+                known_inspectors |= set(c.valid["inspector_id"])
+    return prep
+
+
+def _stage(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFrame) -> Table:
+    """A temporary table with the rows to apply (_valid = true) and the keys merely seen."""
+    cur = db.CURRENT[entity]
+    keys, attrs = KEYS[entity], db.ATTRS[entity]
+    md = MetaData()
+    stage = Table(
+        f"stage_{entity}", md,
+        *[Column(c.name, c.type) for c in cur.columns if c.name in (*keys, *attrs)],
+        Column("_valid", Boolean, nullable=False),
+        prefixes=["TEMPORARY"],
+    )
+    stage.drop(conn, checkfirst=True)
+    stage.create(conn)
+    rows = frame[[*keys, *attrs]].copy()
+    rows["_valid"] = True
+    extra = seen.merge(rows[list(keys)], on=list(keys), how="left", indicator=True)
+    extra = extra.loc[extra["_merge"] == "left_only", list(keys)]
+    extra = extra.assign(_valid=False)
+    rows = pd.concat([rows, extra], ignore_index=True)
+    _bulk_load(conn, stage, rows)
+    return stage
+
+
+def _bulk_load(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
+    cols = [c.name for c in table.columns]
+    rows = rows.reindex(columns=cols)
+    if conn.dialect.name == "postgresql":
+        buf = io.StringIO()
+        rows.to_csv(buf, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL)
+        buf.seek(0)
+        raw = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            cur.copy_expert(
+                f"COPY {table.name} ({', '.join(cols)}) FROM STDIN "
+                f"WITH (FORMAT csv, NULL '\\N')", buf)
+    else:
+        records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        for r in records:
+            if isinstance(r.get("cert_expiry"), str):
+                r["cert_expiry"] = dt.date.fromisoformat(r["cert_expiry"])
+        if records:
+            conn.execute(table.insert(), records)
+
+
+def _key_match(a: Table, b: Table, keys) -> list:
+    return [a.c[k] == b.c[k] for k in keys]
+
+
+def apply_entity(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFrame, *,
+                 now: dt.datetime, run_id: str, full_snapshot: bool) -> dict:
+    """Apply one entity's valid rows; returns counts of inserted, updated, delisted."""
+    cur, hist = db.CURRENT[entity], db.HISTORY[entity]
+    keys, attrs = KEYS[entity], db.ATTRS[entity]
+    stage = _stage(conn, entity, frame, seen)
+
+    md = MetaData()
+    chg = Table(f"chg_{entity}", md, *[Column(k, String(40)) for k in keys],
+                Column("kind", String(10)), prefixes=["TEMPORARY"])
+    chg.drop(conn, checkfirst=True)
+    chg.create(conn)
+    key_cols = [stage.c[k] for k in keys]
+    differs = or_(cur.c.listed.is_(False),
+                  *[cur.c[a].is_distinct_from(stage.c[a]) for a in attrs])
+    conn.execute(insert(chg).from_select([*keys, "kind"], select(*key_cols, literal("updated"))
+                 .join(cur, and_(*_key_match(cur, stage, keys))).where(stage.c._valid, differs)))
+    conn.execute(insert(chg).from_select([*keys, "kind"], select(*key_cols, literal("inserted"))
+                 .where(stage.c._valid, ~exists().where(*_key_match(cur, stage, keys)))))
+    if full_snapshot:
+        conn.execute(insert(chg).from_select(
+            [*keys, "kind"], select(*[cur.c[k] for k in keys], literal("delisted"))
+            .where(cur.c.listed, ~exists().where(*_key_match(stage, cur, keys)))))
+
+    counts = {k: 0 for k in ("inserted", "updated", "delisted")}
+    for kind, n in conn.execute(select(chg.c.kind, func.count()).group_by(chg.c.kind)):
+        counts[kind] = n
+    if not any(counts.values()):
+        return counts
+
+    in_chg = exists().where(*_key_match(chg, hist, keys))
+    conn.execute(update(hist).where(hist.c.valid_to.is_(None), in_chg).values(valid_to=now))
+    in_updated = exists().where(*_key_match(chg, cur, keys), chg.c.kind == "updated")
+    conn.execute(update(cur).where(*_key_match(cur, stage, keys), stage.c._valid, in_updated)
+                 .values({**{a: stage.c[a] for a in attrs}, "listed": True, "updated_at": now}))
+    new = select(*[stage.c[c] for c in (*keys, *attrs)], literal(True), literal(now)).where(
+        stage.c._valid, exists().where(*_key_match(chg, stage, keys), chg.c.kind == "inserted"))
+    conn.execute(insert(cur).from_select([*keys, *attrs, "listed", "updated_at"], new))
+    in_delisted = exists().where(*_key_match(chg, cur, keys), chg.c.kind == "delisted")
+    conn.execute(update(cur).where(in_delisted).values(listed=False, updated_at=now))
+    cols = [*keys, *attrs, "listed"]
+    conn.execute(insert(hist).from_select(
+        [*cols, "valid_from", "sync_run"],
+        select(*[cur.c[c] for c in cols], literal(now), literal(run_id))
+        .where(exists().where(*_key_match(chg, cur, keys)))))
+    return counts
+
+
+def apply(engine: Engine, prep: Prepared, *, now: dt.datetime, full_snapshot: bool = True,
+          actor: str = "registry_sync") -> dict:
+    """Apply a prepared sync in one transaction: quarantine, directories, audit event."""
+    summary = {"run_id": prep.run_id, "sources": prep.sources, "entities": {}}
+    with engine.begin() as conn:
+        quarantined = 0
+        for entity in ORDER:
+            pairs = prep.checked.get(entity, [])
+            if not pairs:
+                continue
+            for landed, checked in pairs:
+                quarantined += _quarantine(conn, prep.run_id, landed, checked, now)
+            valid = pd.concat([c.valid for _, c in pairs], ignore_index=True)
+            seen = pd.concat([c.seen_keys for _, c in pairs], ignore_index=True)
+            # The same key valid in two files of one run: the later file wins.
+            valid = valid.drop_duplicates(subset=list(KEYS[entity]), keep="last")
+            seen = seen.drop_duplicates()
+            summary["entities"][entity] = apply_entity(
+                conn, entity, valid, seen, now=now, run_id=prep.run_id,
+                full_snapshot=full_snapshot)
+        summary["quarantine_new"] = quarantined
+        audit.record(conn, "registry_sync.applied", summary, actor=actor, entity="registry",
+                     entity_key=prep.run_id, now=now)
+    return summary
+
+
+def _quarantine(conn: Connection, run_id: str, landed: Landed, checked: Checked,
+                now: dt.datetime) -> int:
+    """Insert findings of critical severity not yet quarantined for this file; count them."""
+    rows = [{"run_id": run_id, "entity": checked.entity, "source": landed.source,
+             "source_sha256": landed.sha256, "row_number": f.row, "column_name": f.column,
+             "value": None if f.value is None else str(f.value), "rule": f.rule,
+             "message": f.message, "created_at": now}
+            for f in checked.findings if f.severity == "critical"]
+    if not rows:
+        return 0
+    q = db.quarantine
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    conn.execute(dialect_insert(q).on_conflict_do_nothing(
+        index_elements=["source_sha256", "entity", "row_number", "column_name", "rule"]), rows)
+    # Rows inserted now carry this run's id; findings quarantined before keep their first.
+    return conn.execute(select(func.count()).select_from(q).where(
+        q.c.run_id == run_id, q.c.source_sha256 == landed.sha256)).scalar_one()
+
+
+def record_failure(engine: Engine, run_id: str, error: Exception, *, now: dt.datetime,
+                   actor: str = "registry_sync") -> None:
+    """A run that stopped on an unusable file still leaves its trace (痕迹)."""
+    with engine.begin() as conn:
+        audit.record(conn, "registry_sync.failed", {"run_id": run_id, "error": str(error)},
+                     actor=actor, entity="registry", entity_key=run_id, now=now)
+
+
+def directory_as_of(conn: Connection, entity: str, moment: dt.datetime) -> pd.DataFrame:
+    """The directory as it stood at `moment` (listed rows only), rebuilt from history."""
+    hist = db.HISTORY[entity]
+    cols = [hist.c[c] for c in (*KEYS[entity], *db.ATTRS[entity])]
+    q = select(*cols).where(
+        hist.c.valid_from <= moment,
+        or_(hist.c.valid_to.is_(None), hist.c.valid_to > moment), hist.c.listed,
+    ).order_by(*[hist.c[k] for k in KEYS[entity]])
+    return pd.read_sql(q, conn)

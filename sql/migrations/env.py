@@ -1,0 +1,17 @@
+"""Alembic environment for the business database (run through `shuangsui migrate`)."""
+from alembic import context
+from sqlalchemy import create_engine
+
+url = context.config.get_main_option("sqlalchemy.url")
+connectable = context.config.attributes.get("connection") or create_engine(url)
+
+if hasattr(connectable, "connect"):
+    with connectable.connect() as connection:
+        context.configure(connection=connection, render_as_batch=url.startswith("sqlite"))
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+else:
+    context.configure(connection=connectable)
+    with context.begin_transaction():
+        context.run_migrations()
