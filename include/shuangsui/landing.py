@@ -14,10 +14,10 @@ import pandas as pd
 from shuangsui.reference import COLUMNS, REQUIRED
 
 SUFFIXES = (".csv", ".xlsx")
-_HINTS = {
-    "enterprises": ("enterprise", "企业", "名录"),
-    "inspectors": ("inspector", "人员", "执法"),
+_HINTS = {  # checked in this order
     "conflicts": ("conflict", "回避"),
+    "inspectors": ("inspector", "人员", "执法"),
+    "enterprises": ("enterprise", "企业", "名录"),
 }
 
 
@@ -51,17 +51,18 @@ def decode(raw: bytes, source: str) -> tuple[str, str]:
 
 
 def _entity_for(name: str, headers: list[str]) -> str:
+    """Which directory a file holds: its headers if they complete exactly one, else its
+    name (so a file missing a required column still gets the right message)."""
+    present = {e: {_canonical(h, e) for h in headers} - {None} for e in COLUMNS}
+    complete = [e for e in COLUMNS if set(REQUIRED[e]) <= present[e]]
+    if len(complete) == 1:
+        return complete[0]
     lower = name.lower()
     for entity, hints in _HINTS.items():
         if any(h in lower for h in hints):
             return entity
-    found = {e: sum(_canonical(h, e) is not None for h in headers) for e in COLUMNS}
-    complete = [e for e in COLUMNS if all(c in {_canonical(h, e) for h in headers}
-                                          for c in REQUIRED[e])]
-    if len(complete) == 1:
-        return complete[0]
-    best = max(found, key=found.get)
-    if found[best] == 0:
+    best = max(present, key=lambda e: len(present[e]))
+    if not present[best]:
         raise UnusableFile(f"{name}: no known columns; is it an enterprise, inspector or "
                            f"conflict list? headers: {', '.join(headers)}")
     return best

@@ -250,3 +250,48 @@ def directory_as_of(conn: Connection, entity: str, moment: dt.datetime) -> pd.Da
         or_(hist.c.valid_to.is_(None), hist.c.valid_to > moment), hist.c.listed,
     ).order_by(*[hist.c[k] for k in KEYS[entity]])
     return pd.read_sql(q, conn)
+
+
+def prepare_run(engine: Engine, source: str | None, upstream, *, run_id: str,
+                today: dt.date, workdir: Path, now: dt.datetime) -> Path:
+    """Read and check everything; save it for apply_run. An unusable file fails the run
+    with its message, records the failure in the audit trail, and changes nothing else."""
+    try:
+        landed = land(source, upstream)
+        with engine.connect() as conn:
+            prep = prepare(conn, landed, run_id=run_id, today=today)
+    except UnusableFile as e:
+        record_failure(engine, run_id, e, now=now)
+        raise
+    return prep.save(workdir)
+
+
+def apply_run(engine: Engine, prepared: Path, *, now: dt.datetime,
+              full_snapshot: bool = True) -> dict:
+    """Apply a saved preparation (see apply); the summary is saved beside it."""
+    import json
+
+    prep = Prepared.load(prepared)
+    summary = apply(engine, prep, now=now, full_snapshot=full_snapshot)
+    Path(prepared).with_name("summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return summary
+
+
+def sqlalchemy_url(conn_type: str, host: str | None, schema: str | None, login: str | None,
+                   password: str | None, port: int | None, extra: dict | None = None) -> str:
+    """The SQLAlchemy URL of an upstream database given an Airflow connection's fields
+    (its extra may carry `sqlalchemy_url` outright)."""
+    from sqlalchemy.engine import URL
+
+    if extra and extra.get("sqlalchemy_url"):
+        return extra["sqlalchemy_url"]
+    if conn_type == "sqlite":
+        return f"sqlite:///{host or schema}"
+    driver = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2",
+              "mysql": "mysql+pymysql"}.get(conn_type)
+    if not driver:
+        raise ValueError(f"upstream connection type {conn_type!r} is not supported; "
+                         "set extra.sqlalchemy_url on the connection")
+    return URL.create(driver, username=login, password=password, host=host, port=port,
+                      database=schema).render_as_string(hide_password=False)

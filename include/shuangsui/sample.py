@@ -74,7 +74,7 @@ COOPERATIVE_INDUSTRIES = ("轻工", "其他")  # 合作社 only where it is plau
 TRADE_CHARS = (
     "鑫华泰金宏恒齐鲁瑞丰盛昌隆兴源德利汇中润博正海新天永安嘉信诚"
     "宝龙达通远圣弘卓凯威力强胜科创明光辉晟鼎顺发益佳康福祥和美东"
-    "方亿万邦联合众成立元亨星阳春晨鸿运腾飞翔云峰山川清华洁蓝启航"
+    "方亿万邦联合众成立元亨星阳春晨鸿运腾飞翔云峰清启航"
     "久长荣耀旺茂林森睿智锦绣泓鹏坤"
 )
 
@@ -421,7 +421,10 @@ def write_large_enterprises(path: Path | str, n: int, seed: int = DEFAULT_SEED,
     rng = random.Random(seed)
     gen = np.random.default_rng(rng.getrandbits(128))
     perm_old, perm_ma = _affine(rng, _OLD_CAPACITY), _affine(rng, _MA_CAPACITY)
-    perm_name = _affine(rng, _NAME_CAPACITY)
+    # Names are unique because (trade characters, word[, suffix]) is a bijection of the row
+    # number; the suffix joins the bijection only when n needs it, else it keeps its weights.
+    suffix_in_name = n > _NAME_CAPACITY // len(SUFFIX_WEIGHTS)
+    perm_name = _affine(rng, _NAME_CAPACITY if suffix_in_name else _NAME_CAPACITY // len(SUFFIX_WEIGHTS))
 
     industries = np.asarray(INDUSTRIES, dtype=object)
     ind_p = np.asarray([INDUSTRY_WEIGHTS[x] for x in INDUSTRIES])
@@ -463,8 +466,11 @@ def write_large_enterprises(path: Path | str, n: int, seed: int = DEFAULT_SEED,
             codes = _bulk_codes(i, gen.random(m) >= 0.35, cat_bytes[cat], region_bytes[region],
                                 perm_old, perm_ma)
 
-            j = perm_name(i)  # mixed radix: 3 trade characters, word, suffix
-            s, j = j % 3, j // 3
+            j = perm_name(i)  # mixed radix: 3 trade characters, word[, suffix]
+            if suffix_in_name:
+                s, j = j % len(SUFFIX_WEIGHTS), j // len(SUFFIX_WEIGHTS)
+            else:
+                s = gen.choice(len(SUFFIX_WEIGHTS), size=m, p=SUFFIX_WEIGHTS)
             w, j = j % _WORDS_PER_INDUSTRY, j // _WORDS_PER_INDUSTRY
             c3, j = j % 100, j // 100
             c2, c1 = j % 100, j // 100

@@ -42,7 +42,7 @@ import bisect
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -93,7 +93,7 @@ class YearCalendar:
     days_off: Mapping[date, str]
     # 调休上班: weekend days that are working days; value is the holiday they pay for.
     makeup_working_days: Mapping[date, str | None]
-    _working: tuple[int, ...]  # ordinals of the working days, ascending
+    _working: tuple[int, ...] = field(repr=False)  # ordinals of the working days, ascending
 
     def is_working_day(self, d: date) -> bool:
         """True if d (a date of this year) is a working day."""
@@ -156,10 +156,11 @@ def add_working_days(d: date | datetime, n: int) -> date:
 
 
 def working_days_between(start: date | datetime, end: date | datetime) -> int:
-    """The number of working days in (start, end]; negative if end is before start.
+    """Working days in (start, end]; if end is before start, minus those in (end, start].
 
-    So ``add_working_days(start, working_days_between(start, end))`` is end whenever
-    end is a working day.
+    Additive: between(a, b) + between(b, c) == between(a, c). For end after start,
+    ``add_working_days(start, working_days_between(start, end))`` is end whenever end
+    is a working day.
     """
     start, end = _as_date(start), _as_date(end)
     if end < start:
@@ -231,7 +232,9 @@ def cross_check(year: int) -> list[str]:
         if len({v.startswith("working") for _, v in verdicts}) > 1:
             said = "; ".join(f"{source}: {v}" for source, v in verdicts)
             used = _verdict(d, in_use.days_off, in_use.makeup_working_days)
-            findings.append(f"{d} ({_WEEKDAY[d.weekday()]}): {said}. In use: {used}, from {in_use.source}")
+            findings.append(
+                f"{d} ({_WEEKDAY[d.weekday()]}): {said}. In use: {used}, from {in_use.source}"
+            )
     return findings
 
 
@@ -348,11 +351,11 @@ class _State:
     def missing(self, year: int) -> CalendarDataMissing:
         cc = sorted(_cc_years())
         notices = sorted(_holidays_notice_years())
-        known = (
-            f"{_CC_SOURCE} covers {cc[0]}-{cc[-1]}"
-            + (f", {_holidays_source()} has State Council notices for {notices[0]}-{notices[-1]}" if notices else "")
-            + (f", {self.path} has {', '.join(map(str, sorted(self.overrides)))}" if self.overrides else "")
-        )
+        known = f"{_CC_SOURCE} covers {cc[0]}-{cc[-1]}"
+        if notices:
+            known += f", {_holidays_source()} has notices for {notices[0]}-{notices[-1]}"
+        if self.overrides:
+            known += f", {self.path} has {', '.join(map(str, sorted(self.overrides)))}"
         return CalendarDataMissing(
             year,
             f"No official working-day calendar for {year} ({known}). Add the "
@@ -439,12 +442,16 @@ def _load_overrides(path: Path) -> dict[int, _Notice]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
-        raise CalendarOverrideError(f"{path} line {e.lineno} column {e.colno}: not valid JSON: {e.msg}") from None
+        raise CalendarOverrideError(
+            f"{path} line {e.lineno} column {e.colno}: not valid JSON: {e.msg}"
+        ) from None
     if not isinstance(data, dict):
         raise CalendarOverrideError(f'{path}: must be a JSON object with a "years" object')
     unknown = [k for k in data if not k.startswith("_") and k != "years"]
     if unknown:
-        raise CalendarOverrideError(f'{path}: unknown key(s) {unknown}; only "years" (and "_"-prefixed notes) are read')
+        raise CalendarOverrideError(
+            f'{path}: unknown key(s) {unknown}; only "years" (and "_"-prefixed notes) are read'
+        )
     years = data.get("years", {})
     if not isinstance(years, dict):
         raise CalendarOverrideError(f'{path}: "years" must be an object like {{"2027": {{...}}}}')
@@ -462,7 +469,9 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
         raise CalendarOverrideError(f"{where}: must be an object with {sorted(_YEAR_KEYS)}")
     unknown = [k for k in entry if not k.startswith("_") and k not in _YEAR_KEYS]
     if unknown:
-        raise CalendarOverrideError(f"{where}: unknown key(s) {unknown}; expected {sorted(_YEAR_KEYS)}")
+        raise CalendarOverrideError(
+            f"{where}: unknown key(s) {unknown}; expected {sorted(_YEAR_KEYS)}"
+        )
     notice = entry.get("notice")
     if not isinstance(notice, str) or not notice.strip():
         raise CalendarOverrideError(
@@ -471,19 +480,24 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
         )
     url = entry.get("url")
     if url is not None and not isinstance(url, str):
-        raise CalendarOverrideError(f"{where}.url: must be a string (the gov.cn address of the notice)")
+        raise CalendarOverrideError(f"{where}.url: must be a string (the notice's gov.cn address)")
     raw_off = entry.get("holidays")
     if not isinstance(raw_off, list) or not raw_off:
         raise CalendarOverrideError(f"{where}.holidays: must be a non-empty list of days off")
     raw_makeup = entry.get("makeup_working_days")
     if not isinstance(raw_makeup, list):
-        raise CalendarOverrideError(f"{where}.makeup_working_days: must be a list (empty if the notice has none)")
+        raise CalendarOverrideError(
+            f"{where}.makeup_working_days: must be a list (empty if the notice has none)"
+        )
 
     off: dict[date, str] = {}
     for i, item in enumerate(raw_off):
         at = f"{where}.holidays[{i}]"
         if not isinstance(item, dict):
-            raise CalendarOverrideError(f'{at}: must be {{"date": ..., "name": ...}} or {{"from": ..., "to": ..., "name": ...}}')
+            raise CalendarOverrideError(
+                f'{at}: must be {{"date": ..., "name": ...}} '
+                f'or {{"from": ..., "to": ..., "name": ...}}'
+            )
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             raise CalendarOverrideError(f'{at}: "name" is missing (e.g. "春节")')
@@ -495,7 +509,9 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
             if last < first:
                 raise CalendarOverrideError(f'{at}: "to" {last} is before "from" {first}')
         else:
-            raise CalendarOverrideError(f'{at}: give "date", or "from" and "to" (both days included)')
+            raise CalendarOverrideError(
+                f'{at}: give "date", or "from" and "to" (both days included)'
+            )
         for k in range((last - first).days + 1):
             off[first + timedelta(days=k)] = name.strip()
 
@@ -503,7 +519,9 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
     for i, item in enumerate(raw_makeup):
         at = f"{where}.makeup_working_days[{i}]"
         if not isinstance(item, dict) or "date" not in item:
-            raise CalendarOverrideError(f'{at}: must be {{"date": "YYYY-MM-DD", "name": <holiday it pays for>}}')
+            raise CalendarOverrideError(
+                f'{at}: must be {{"date": "YYYY-MM-DD", "name": <the holiday it pays for>}}'
+            )
         d = _parse_date(item["date"], year, f"{at}.date")
         if d.weekday() < 5:
             raise CalendarOverrideError(
@@ -511,7 +529,9 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
                 f"Saturday or Sunday that becomes a working day, weekdays are working days anyway"
             )
         if d in off:
-            raise CalendarOverrideError(f"{at}: {d} is also listed under holidays ({off[d]}); it cannot be both")
+            raise CalendarOverrideError(
+                f"{at}: {d} is also listed under holidays ({off[d]}); it cannot be both"
+            )
         name = item.get("name")
         makeup[d] = name.strip() if isinstance(name, str) and name.strip() else None
     return _Notice(year, notice.strip(), url, off, makeup)
@@ -526,5 +546,7 @@ def _parse_date(value: object, year: int, at: str) -> date:
         raise CalendarOverrideError(f"{at}: {value!r} is not a date; write YYYY-MM-DD")
     # A notice covers its year and may reach back into the previous December.
     if d.year not in (year, year - 1):
-        raise CalendarOverrideError(f"{at}: {d} is outside {year} (a notice for {year} may only reach back to {year - 1})")
+        raise CalendarOverrideError(
+            f"{at}: {d} is outside {year} (a notice for {year} may only reach back into {year - 1})"
+        )
     return d

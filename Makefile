@@ -1,0 +1,38 @@
+# make demo: set up and run the registry sync on the bundled sample data (SQLite, real
+# Airflow DAG runs). make test: set up and run the tests. Both use a local .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= $(CURDIR)/data
+
+export AIRFLOW_HOME ?= $(DATA)/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DEFAULT_TIMEZONE := Asia/Shanghai
+export SHUANGSUI_DATA_DIR ?= $(DATA)
+export GX_ANALYTICS_ENABLED := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test airflow-ui clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[airflow,test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash tools/demo.sh
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The Airflow UI on the demo's data: http://localhost:8080 (user and password printed
+# by airflow standalone, also in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated).
+airflow-ui: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/airflow standalone
+
+clean:
+	rm -rf $(DATA)

@@ -1,0 +1,98 @@
+"""`shuangsui`: the project's own commands (the DAGs call the same functions)."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from shuangsui import config
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def cmd_migrate(args) -> int:
+    from shuangsui import db
+    db.upgrade(args.db)
+    print(f"schema up to date: {db.engine(args.db).url.render_as_string()}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from shuangsui import sample
+    for p in sample.write_sample_set(Path(args.folder), today=dt.date.fromisoformat(args.today)):
+        print(p)
+    return 0
+
+
+def cmd_sync(args) -> int:
+    """Registry sync without Airflow: the same steps as the registry_sync DAG."""
+    from shuangsui import db, registry, report
+    engine = db.engine(args.db)
+    now = _now()
+    run_id = args.run_id or f"cli__{now:%Y%m%dT%H%M%S}"
+    work = config.work_dir() / "registry_sync" / run_id
+    prepared = registry.prepare_run(engine, args.source, (), run_id=run_id,
+                                    today=now.date(), workdir=work, now=now)
+    summary = registry.apply_run(engine, prepared, now=now, full_snapshot=not args.partial)
+    path = report.quality_report(prepared, summary)
+    print(json.dumps(summary["entities"], ensure_ascii=False))
+    print(f"report: {path}")
+    return 0
+
+
+def cmd_verify_audit(args) -> int:
+    from shuangsui import audit, db
+    with db.engine(args.db).connect() as conn:
+        r = audit.verify(conn)
+    if r.first_broken is None:
+        print(f"audit chain intact: {r.events} events")
+        return 0
+    print(f"audit chain BROKEN at event {r.first_broken}: {r.reason}")
+    return 1
+
+
+def cmd_status(args) -> int:
+    """Counts of the directories, as the demo prints them."""
+    from sqlalchemy import func, select
+
+    from shuangsui import audit, db
+    with db.engine(args.db).connect() as conn:
+        for name, t in (("enterprises", db.enterprise), ("inspectors", db.inspector),
+                        ("conflicts", db.conflict)):
+            listed = conn.execute(select(func.count()).where(t.c.listed)).scalar_one()
+            total = conn.execute(select(func.count()).select_from(t)).scalar_one()
+            print(f"{name:12} listed {listed:>8}  of {total:>8}")
+        q = conn.execute(select(func.count()).select_from(db.quarantine)).scalar_one()
+        print(f"{'quarantine':12} {q:>8} findings")
+        print(f"{'audit':12} {audit.count(conn):>8} events")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="shuangsui", description=__doc__)
+    p.add_argument("--db", help="business database URL (default: SHUANGSUI_DB_URL or "
+                                "the SQLite file in the data folder)")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the business database schema")
+    s = sub.add_parser("sample", help="write the bundled-style sample directory files")
+    s.add_argument("folder")
+    s.add_argument("--today", default=dt.date.today().isoformat())
+    s = sub.add_parser("sync", help="registry sync of a file or folder, without Airflow")
+    s.add_argument("source")
+    s.add_argument("--partial", action="store_true",
+                   help="the files are not a full directory: never mark units as delisted")
+    s.add_argument("--run-id")
+    sub.add_parser("verify-audit", help="check the audit trail's hash chain")
+    sub.add_parser("status", help="counts of the directories, quarantine and audit trail")
+    args = p.parse_args(argv)
+    handler = {"migrate": cmd_migrate, "sample": cmd_sample, "sync": cmd_sync,
+               "verify-audit": cmd_verify_audit, "status": cmd_status}[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
