@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from common import DEFAULT_ARGS, REGISTRY, START, run_moment
+from shuangsui_airflow import DEFAULT_ARGS, REGISTRY, START, run_moment
 
 
 @dag(
@@ -59,8 +59,13 @@ def registry_sync():
         if source is None and not upstream:
             source = str(config.landing_dir())
         work = config.work_dir() / "registry_sync" / run_id.replace(":", "_")
-        return str(registry.prepare_run(db.engine(), source, upstream, run_id=run_id,
-                                        today=today, workdir=work, now=now))
+        try:
+            return str(registry.prepare_run(db.engine(), source, upstream, run_id=run_id,
+                                            today=today, workdir=work, now=now))
+        except registry.UnusableFile as e:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(str(e)) from e  # a bad file: retrying will not help
 
     @task(outlets=[REGISTRY])
     def apply(prepared: str, params) -> dict:

@@ -77,8 +77,9 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"
 def date(s: pd.Series) -> pd.Series:
     """Dates written as 2026-12-31, 2026/12/31, 20261231, 2026年12月31日 or an Excel cell
     -> ISO text; what is not a real date is kept as written for the validation to name."""
-    v = plain(s)
-    v = v.astype("string").str.replace(r"\.0$", "", regex=True)  # 20261231.0 from Excel
+    v = s.astype("string").str.translate(_HALF_TABLE).str.strip()
+    v = v.str.replace(r"\s+", " ", regex=True).str.replace(r"\.0$", "", regex=True)
+    v = _blank_to_none(v).astype("string")  # 20261231.0 comes from Excel number cells
     out = pd.Series(pd.NaT, index=v.index, dtype="datetime64[ns]")
     for fmt in _DATE_FORMATS:
         todo = out.isna() & v.notna()

@@ -1,4 +1,5 @@
-"""What the workflows share: the assets they hand on and the defaults of their tasks."""
+"""Airflow-side pieces the workflows share: assets, task defaults, the run moment.
+Lives in plugins/ because Airflow puts that folder on sys.path for DAG files."""
 from __future__ import annotations
 
 import datetime as dt
