@@ -8,7 +8,8 @@ from sqlalchemy.exc import DBAPIError
 from shuangsui import audit, db
 
 TABLES = {"enterprise", "enterprise_history", "inspector", "inspector_history", "conflict",
-          "conflict_history", "checklist_item", "quarantine", "audit_event"}
+          "conflict_history", "checklist_item", "quarantine", "audit_event", "annual_plan",
+          "draw", "draw_selection", "team_assignment", "recusal"}
 
 
 def test_migrations_create_the_tables_the_code_queries(engine):

@@ -5,8 +5,8 @@ tables below mirror it for SQLAlchemy Core queries."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text, create_engine,
-    event,
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+    create_engine, event,
 )
 from sqlalchemy.engine import Engine
 
@@ -127,6 +127,88 @@ audit_event = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+)
+
+annual_plan = Table(
+    "annual_plan", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("department", String(40), primary_key=True),
+    Column("planned_units", Integer, nullable=False),
+    Column("rounds", Integer, nullable=False),
+    Column("random_share", Float, nullable=False),
+    Column("key_share", Float, nullable=False),
+    Column("frequency", Text, nullable=False),
+    Column("team_size", Integer, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+draw = Table(
+    "draw", metadata,
+    Column("draw_id", String(80), primary_key=True),
+    Column("origin", String(300), nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
+    Column("round", Integer),
+    Column("kind", String(20), nullable=False),
+    Column("department", String(40), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("pool_sha256", String(64), nullable=False),
+    Column("pool_size", Integer, nullable=False),
+    Column("roster_sha256", String(64), nullable=False),
+    Column("commitment", String(64), nullable=False),
+    Column("secret", String(64), nullable=False),
+    Column("public_value", Text, nullable=False),
+    Column("seed", String(64)),
+    Column("code_version", String(100), nullable=False),
+    Column("folder", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("drawn_at", DateTime),
+    Column("decided_at", DateTime),
+    Column("decided_by", String(100)),
+    Column("decision_reason", Text),
+    Column("redraw_of", String(80), ForeignKey("draw.draw_id")),
+    Column("redraw_reason", Text),
+    Column("refusal", Text),
+)
+
+draw_selection = Table(
+    "draw_selection", metadata,
+    Column("draw_id", String(80), ForeignKey("draw.draw_id"), primary_key=True),
+    Column("uscc", String(18), primary_key=True),
+    Column("stratum", String(1), nullable=False),
+    Column("rank", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+team_assignment = Table(
+    "team_assignment", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("inspector_id", String(20), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("rank", String(64), nullable=False),
+    Column("checklist_version", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("replaces", Integer, ForeignKey("team_assignment.id")),
+    Column("created_at", DateTime, nullable=False),
+)
+
+recusal = Table(
+    "recusal", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("origin", String(300), nullable=False, unique=True),
+    Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("inspector_id", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("decision", String(10)),
+    Column("decided_by", String(100)),
+    Column("decided_at", DateTime),
+    Column("decision_reason", Text),
+    Column("replacement", String(20)),
 )
 
 CURRENT = {"enterprises": enterprise, "inspectors": inspector, "conflicts": conflict}

@@ -14,6 +14,11 @@ DEPARTMENTS = {
     "综合监督管理科": ("其他",),
 }
 
+# Short codes of the 科室, used in draw ids (file names stay ASCII).
+DEPARTMENT_CODES = {"危险化学品监管科": "WH", "非煤矿山监管科": "FM", "冶金工贸监管科": "YJ",
+                    "综合监督管理科": "ZH"}
+DRAW_KINDS = ("年度计划", "专项治理", "暗访暗查", "综合督导")
+
 ENTERPRISE_STATUSES = ("存续", "停产", "注销", "吊销")  # 经营状态
 ACTIVE_STATUS = "存续"
 RISK_CLASSES = ("A", "B", "C", "D")  # 信用/风险等级, A lowest risk

@@ -1,0 +1,241 @@
+"""The verifiable draw (可验证的随机抽取): the algorithm alone, with no database, so that
+anyone can re-run it from a published record (see docs/draw-algorithm.md).
+
+  commitment = SHA-256(secret)                       published before the draw
+  seed       = SHA-256(secret "|" public_value)      published after the draw
+  unit rank  = SHA-256(seed "|" draw_id "|" uscc)    lowest ranks are drawn, per stratum
+  inspector rank for a unit = SHA-256(seed "|" uscc "|" inspector_id)
+
+All hashes are lowercase hex of SHA-256 over UTF-8 text. Orders never depend on the order
+rows come from a database; ties (impossible in practice) break on the identifier.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import math
+from dataclasses import dataclass, field
+
+ALGORITHM = "shuangsui-draw-v1"
+KEY, OTHER = "K", "O"  # strata: key industries or key enterprises (第五条), and the rest
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def commitment(secret: str) -> str:
+    """What is published before the draw: binds the bureau to its secret."""
+    return sha256_hex(secret)
+
+
+def seed(secret: str, public_value: str = "") -> str:
+    """The draw's seed: the secret mixed with a public random value (RFC 3797's idea)."""
+    return sha256_hex(f"{secret}|{public_value}")
+
+
+# --- the pool --------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Unit:
+    uscc: str
+    stratum: str          # KEY or OTHER
+    department: str
+    industry: str
+
+
+POOL_HEADER = "uscc,stratum,department,industry"
+
+
+def pool_snapshot(units: list[Unit]) -> str:
+    """The canonical serialization of a pool: a header, then one line per unit sorted by
+    USCC, fields joined by commas, every line ending in a newline."""
+    lines = [POOL_HEADER] + [f"{u.uscc},{u.stratum},{u.department},{u.industry}"
+                             for u in sorted(units)]
+    return "\n".join(lines) + "\n"
+
+
+def parse_pool(text: str) -> list[Unit]:
+    lines = text.split("\n")
+    if lines[0] != POOL_HEADER:
+        raise ValueError(f"not a pool snapshot: first line is {lines[0]!r}")
+    return [Unit(*line.split(",")) for line in lines[1:] if line]
+
+
+# --- targets ---------------------------------------------------------------------------
+
+class DrawRefused(ValueError):
+    """The pool cannot meet a rule: the message names the rule and the shortfall."""
+
+
+@dataclass(frozen=True)
+class Target:
+    uscc: str
+    stratum: str
+    rank: str             # the unit's rank hash
+    position: int         # 1 = first drawn
+
+
+def unit_rank(seed_hex: str, draw_id: str, uscc: str) -> str:
+    return sha256_hex(f"{seed_hex}|{draw_id}|{uscc}")
+
+
+def key_quota(n: int, key_share: float) -> int:
+    """Key units needed among n drawn: ceil(n * key_share) (第七条(三): at least 50%)."""
+    return math.ceil(round(n * key_share, 9))
+
+
+def select_targets(units: list[Unit], seed_hex: str, draw_id: str, n: int,
+                   key_share: float = 0.5, allow_shortfall: bool = False) -> list[Target]:
+    """Draw n units: the key quota from the key stratum and the rest from the other
+    stratum, lowest ranks first; if the other stratum runs short, key units fill in.
+    Refuses (DrawRefused) when the pool is too small or the key stratum cannot meet the
+    quota, unless allow_shortfall (the 分管领导 then approves it knowingly)."""
+    if n < 1:
+        raise DrawRefused(f"R1: the number of units to draw must be at least 1, got {n}")
+    strata = {KEY: [], OTHER: []}
+    for u in units:
+        strata[u.stratum].append(u.uscc)
+    total = len(strata[KEY]) + len(strata[OTHER])
+    if total < n:
+        raise DrawRefused(f"R1 (第七条(一)): the pool has {total} units, {n} were asked for "
+                          f"(short by {n - total})")
+    need_key = key_quota(n, key_share)
+    if len(strata[KEY]) < need_key and not allow_shortfall:
+        raise DrawRefused(
+            f"R4 (第七条(三)): {need_key} of {n} drawn units must be key-industry or key "
+            f"enterprises ({key_share:.0%}), the pool has only {len(strata[KEY])} "
+            f"(short by {need_key - len(strata[KEY])})")
+
+    def lowest(usccs, k):
+        return heapq.nsmallest(k, ((unit_rank(seed_hex, draw_id, c), c) for c in usccs))
+
+    key = lowest(strata[KEY], n)          # enough to fill in for a short other stratum
+    take_key = key[:need_key]
+    other = lowest(strata[OTHER], n - len(take_key))
+    take_key = key[:n - len(other)]
+    picked = sorted([(r, c, KEY) for r, c in take_key] + [(r, c, OTHER) for r, c in other])
+    return [Target(c, s, r, i) for i, (r, c, s) in enumerate(picked, 1)]
+
+
+# --- teams -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Inspector:
+    inspector_id: str
+    department: str
+    industries: frozenset[str]
+    cert_expiry: dt.date
+    active: bool
+
+    def qualified(self, unit: Unit, on: dt.date) -> bool:
+        """In the unit's 科室 or qualified for its industry, on duty, 执法证 valid on `on`."""
+        return (self.active and self.cert_expiry >= on
+                and (self.department == unit.department or unit.industry in self.industries))
+
+
+ROSTER_HEADER = "inspector_id,department,industries,cert_expiry,active"
+
+
+def roster_snapshot(roster: list[Inspector], conflicts: set[tuple[str, str]]) -> str:
+    """Canonical roster and conflicts (回避关系: inspector_id, uscc), sorted, for the record."""
+    lines = [ROSTER_HEADER] + [
+        f"{i.inspector_id},{i.department},{'、'.join(sorted(i.industries))},"
+        f"{i.cert_expiry.isoformat()},{int(i.active)}"
+        for i in sorted(roster, key=lambda i: i.inspector_id)]
+    lines += ["conflicts:inspector_id,uscc"] + [f"{a},{b}" for a, b in sorted(conflicts)]
+    return "\n".join(lines) + "\n"
+
+
+def parse_roster(text: str) -> tuple[list[Inspector], set[tuple[str, str]]]:
+    lines = text.split("\n")
+    if lines[0] != ROSTER_HEADER:
+        raise ValueError(f"not a roster snapshot: first line is {lines[0]!r}")
+    split = lines.index("conflicts:inspector_id,uscc")
+    roster = []
+    for line in lines[1:split]:
+        iid, dep, inds, exp, act = line.split(",")
+        roster.append(Inspector(iid, dep, frozenset(p for p in inds.split("、") if p),
+                                dt.date.fromisoformat(exp), act == "1"))
+    conflicts = {tuple(line.split(",")) for line in lines[split + 1:] if line}
+    return roster, conflicts
+
+
+class TeamImpossible(ValueError):
+    """No valid team for a unit: the message names the unit and why."""
+
+
+@dataclass
+class Team:
+    uscc: str
+    members: list[str]                         # in rank order; members[0] leads (组长)
+    ranks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def lead(self) -> str:
+        return self.members[0]
+
+
+def inspector_rank(seed_hex: str, uscc: str, inspector_id: str) -> str:
+    return sha256_hex(f"{seed_hex}|{uscc}|{inspector_id}")
+
+
+def default_cap(units: int, team_size: int, inspectors: int) -> int:
+    """Work spread (一人一次抽查的上限): a quarter above the even share, at least 1."""
+    return max(1, math.ceil(1.25 * units * team_size / max(inspectors, 1)))
+
+
+def candidates(unit: Unit, roster: list[Inspector], conflicts: set[tuple[str, str]],
+               previous: set[str], seed_hex: str, on: dt.date) -> list[tuple[bool, str, str]]:
+    """Eligible inspectors for a unit in the order they are asked: those who did not
+    inspect it last time first, then by rank. Conflicted ones are never candidates (R3)."""
+    out = []
+    for i in roster:
+        if i.qualified(unit, on) and (i.inspector_id, unit.uscc) not in conflicts:
+            out.append((i.inspector_id in previous,
+                        inspector_rank(seed_hex, unit.uscc, i.inspector_id), i.inspector_id))
+    out.sort()
+    return out
+
+
+def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Inspector],
+                 conflicts: set[tuple[str, str]], seed_hex: str, *, team_size: int,
+                 on: dt.date, cap: int | None = None,
+                 previous: dict[str, set[str]] | None = None) -> list[Team]:
+    """A team for every drawn unit, in the order the units were drawn (R2, R3)."""
+    if team_size < 2:
+        raise TeamImpossible(f"R2 (行政处罚法 第四十二条): a team needs at least 2 "
+                             f"inspectors, got team size {team_size}")
+    previous = previous or {}
+    if cap is None:
+        cap = default_cap(len(targets), team_size, sum(1 for i in roster if i.active))
+    load: dict[str, int] = {}
+    teams = []
+    for t in targets:
+        unit = units[t.uscc]
+        cands = candidates(unit, roster, conflicts, previous.get(t.uscc, set()), seed_hex, on)
+        chosen = [(r, iid) for _, r, iid in cands if load.get(iid, 0) < cap][:team_size]
+        if len(chosen) < team_size:
+            conflicted = sum(1 for i in roster if (i.inspector_id, t.uscc) in conflicts
+                             and i.qualified(unit, on))
+            raise TeamImpossible(
+                f"unit {t.uscc} ({unit.department}, {unit.industry}): {len(cands)} eligible "
+                f"inspectors ({conflicted} more excluded by 回避), "
+                f"{len(cands) - len(chosen)} of them already at the cap of {cap} per draw; "
+                f"a team needs {team_size}")
+        for _, iid in chosen:
+            load[iid] = load.get(iid, 0) + 1
+        teams.append(Team(t.uscc, [iid for _, iid in chosen], {iid: r for r, iid in chosen}))
+    return teams
+
+
+def replacement(team: Team, leaving: str, unit: Unit, roster: list[Inspector],
+                conflicts: set[tuple[str, str]], seed_hex: str, on: dt.date,
+                previous: set[str], excluded: set[str]) -> str:
+    """After an approved recusal: the next eligible inspector in rank order who is not on
+    the team and not excluded (earlier recusals of this unit, inspectors at their cap)."""
+    for _, _, iid in candidates(unit, roster, conflicts, previous, seed_hex, on):
+        if iid not in team.members and iid != leaving and iid not in excluded:
+            return iid
+    raise TeamImpossible(f"unit {unit.uscc}: no eligible inspector left to replace {leaving}")
