@@ -55,6 +55,28 @@ def cmd_verify_audit(args) -> int:
     return 1
 
 
+def cmd_plan(args) -> int:
+    """Load annual plans from a file (the annual_plan DAG does the same)."""
+    from shuangsui import db, plan
+    plans = plan.read_plans(Path(args.file))
+    n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=_now())
+    for p in plans:
+        print(f"{p.year} {p.department}: {p.planned_units} planned, {p.rounds} rounds, "
+              f"{p.random_units} at random ({p.units_for_round(1)} in round 1)")
+    print(f"{n} plan(s) changed")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    """Re-compute a draw from its published record; exit 1 on any mismatch."""
+    from shuangsui.verify import verify_record
+    result = verify_record(Path(args.record), pool_path=args.pool, roster_path=args.roster)
+    for c in result.checks:
+        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+    print("MATCH" if result.ok else "MISMATCH")
+    return 0 if result.ok else 1
+
+
 def cmd_status(args) -> int:
     """Counts of the directories, as the demo prints them."""
     from sqlalchemy import func, select
@@ -87,10 +109,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="the files are not a full directory: never mark units as delisted")
     s.add_argument("--run-id")
     sub.add_parser("verify-audit", help="check the audit trail's hash chain")
+    s = sub.add_parser("verify", help="re-compute a draw from its record and say if it matches")
+    s.add_argument("record")
+    s.add_argument("--pool", help="pool snapshot (default: the one named in the record)")
+    s.add_argument("--roster", help="roster snapshot (default: the one named in the record)")
+    s = sub.add_parser("plan", help="load annual plans (年度监督检查计划) from a file")
+    s.add_argument("file")
     sub.add_parser("status", help="counts of the directories, quarantine and audit trail")
     args = p.parse_args(argv)
     handler = {"migrate": cmd_migrate, "sample": cmd_sample, "sync": cmd_sync,
-               "verify-audit": cmd_verify_audit, "status": cmd_status}[args.command]
+               "verify-audit": cmd_verify_audit, "status": cmd_status,
+               "verify": cmd_verify, "plan": cmd_plan}[args.command]
     return handler(args)
 
 

@@ -186,6 +186,16 @@ def default_cap(units: int, team_size: int, inspectors: int) -> int:
     return max(1, math.ceil(1.25 * units * team_size / max(inspectors, 1)))
 
 
+def team_cap(cap: int | None, drawn: list[Unit], team_size: int, roster: list[Inspector],
+             on: dt.date) -> int:
+    """The cap per inspector in a draw: as asked, or default_cap over the inspectors
+    qualified for at least one drawn unit."""
+    if cap is not None:
+        return cap
+    qualified = sum(1 for i in roster if any(i.qualified(u, on) for u in drawn))
+    return default_cap(len(drawn), team_size, qualified)
+
+
 def candidates(unit: Unit, roster: list[Inspector], conflicts: set[tuple[str, str]],
                previous: set[str], seed_hex: str, on: dt.date) -> list[tuple[bool, str, str]]:
     """Eligible inspectors for a unit in the order they are asked: those who did not
@@ -208,8 +218,7 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
         raise TeamImpossible(f"R2 (行政处罚法 第四十二条): a team needs at least 2 "
                              f"inspectors, got team size {team_size}")
     previous = previous or {}
-    if cap is None:
-        cap = default_cap(len(targets), team_size, sum(1 for i in roster if i.active))
+    cap = team_cap(cap, [units[t.uscc] for t in targets], team_size, roster, on)
     load: dict[str, int] = {}
     teams = []
     for t in targets:
@@ -230,12 +239,13 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
     return teams
 
 
-def replacement(team: Team, leaving: str, unit: Unit, roster: list[Inspector],
+def replacement(members: list[str], leaving: str, unit: Unit, roster: list[Inspector],
                 conflicts: set[tuple[str, str]], seed_hex: str, on: dt.date,
                 previous: set[str], excluded: set[str]) -> str:
-    """After an approved recusal: the next eligible inspector in rank order who is not on
-    the team and not excluded (earlier recusals of this unit, inspectors at their cap)."""
+    """After an approved recusal (R3): the next eligible inspector in the unit's candidate
+    order who is not on the team and not excluded (inspectors recused from this unit
+    before, and those already at the draw's cap)."""
     for _, _, iid in candidates(unit, roster, conflicts, previous, seed_hex, on):
-        if iid not in team.members and iid != leaving and iid not in excluded:
+        if iid not in members and iid != leaving and iid not in excluded:
             return iid
     raise TeamImpossible(f"unit {unit.uscc}: no eligible inspector left to replace {leaving}")

@@ -64,6 +64,44 @@ class Spec:
         return self
 
 
+def specs_for_run(conn: Connection, params: dict, *, today: dt.date,
+                  scheduled_round: int | None = None) -> list[Spec]:
+    """The draws a run makes. A scheduled run, or a manual one with from_plan, draws for
+    every 科室 with an annual plan for the year, the plan's share for the round; a manual
+    run otherwise draws once with the trigger form's parameters."""
+    from shuangsui import workdays
+
+    inspection = params.get("inspection_date") or workdays.add_working_days(
+        today, int(params.get("lead_working_days") or 10)).isoformat()
+    common = {"public_value": params.get("public_value") or "", "inspection_date": inspection,
+              "allow_shortfall": bool(params.get("allow_shortfall")),
+              "max_per_inspector": params.get("max_per_inspector")}
+    if scheduled_round is not None or params.get("from_plan"):
+        round_no = scheduled_round or int(params.get("round") or 1)
+        found = [p for p in plans.load(conn, today.year)
+                 if not params.get("department") or p.department == params["department"]]
+        if not found:
+            raise draw.DrawRefused(f"R5 (第七条(四)): no annual plan (年度监督检查计划) for "
+                                   f"{today.year}; load one with the annual_plan DAG first")
+        out = []
+        for p in found:
+            if round_no > p.rounds:
+                continue
+            out.append(Spec(department=p.department, kind="年度计划", year=today.year,
+                            round=round_no, units=p.units_for_round(round_no),
+                            key_share=p.key_share, team_size=p.team_size, **common).check())
+        return out
+    if not params.get("department"):
+        raise draw.DrawRefused("choose the 科室 (department) of the draw, or from_plan")
+    return [Spec(department=params["department"], kind=params.get("kind") or "专项治理",
+                 year=today.year, units=params.get("units"), ratio=params.get("ratio"),
+                 key_share=float(params.get("key_share") or 0.5),
+                 team_size=int(params.get("team_size") or 2),
+                 industries=list(params.get("industries") or []),
+                 redraw_of=params.get("redraw_of"), redraw_reason=params.get("redraw_reason"),
+                 **common).check()]
+
+
 def code_version() -> str:
     """The package version and, in a git checkout, the commit the code was run from."""
     try:
@@ -142,6 +180,9 @@ def commit(engine: Engine, spec: Spec, *, origin: str, now: dt.datetime,
                                 .where(db.draw.c.origin == origin)).scalar()
         if existing:
             return existing
+        if spec.redraw_of and conn.execute(select(db.draw.c.draw_id).where(
+                db.draw.c.draw_id == spec.redraw_of)).scalar() is None:
+            raise draw.DrawRefused(f"re-draw of {spec.redraw_of}: no such draw")
         plan = next(iter(plans.load(conn, spec.year, spec.department)), None)
         units = pool_units(conn, spec, now, plan.frequency if plan else None)
         roster, conflicts = roster_as_of(conn, now)
@@ -232,11 +273,23 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
                                       team_size=params["team_size"], on=on,
                                       cap=params["max_per_inspector"], previous=previous)
         except (draw.DrawRefused, draw.TeamImpossible) as e:
+            refused = e
+        else:
+            refused = None
+        if refused:
             conn.execute(db.draw.update().where(db.draw.c.draw_id == draw_id).values(
-                status="refused", refusal=str(e), seed=seed, drawn_at=now))
-            audit.record(conn, "draw.refused", {"draw_id": draw_id, "reason": str(e)},
+                status="refused", refusal=str(refused), seed=seed, drawn_at=now))
+            audit.record(conn, "draw.refused", {"draw_id": draw_id, "reason": str(refused)},
                          actor=actor, entity="draw", entity_key=draw_id, now=now)
-            raise
+            record(conn, draw_id)
+    if refused:
+        raise refused
+    with engine.begin() as conn:
+        claimed = conn.execute(db.draw.update().where(
+            db.draw.c.draw_id == draw_id, db.draw.c.status == "committed").values(
+            status="drawn", seed=seed, drawn_at=now)).rowcount
+        if not claimed:  # a concurrent attempt drew it first: the same draw, from the same seed
+            return record(conn, draw_id)
         version = _checklist_version(conn, on)
         if targets:
             conn.execute(db.draw_selection.insert(), [
@@ -247,8 +300,6 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
              "role": "lead" if iid == tm.lead else "member", "rank": tm.ranks[iid],
              "checklist_version": version, "active": True, "created_at": now}
             for tm in teams for iid in tm.members])
-        conn.execute(db.draw.update().where(db.draw.c.draw_id == draw_id).values(
-            status="drawn", seed=seed, drawn_at=now))
         rec = record(conn, draw_id, previous=previous)
         audit.record(conn, "draw.drawn", {"draw_id": draw_id, "seed": seed,
                                           "targets": len(targets), "record_sha256":
@@ -319,7 +370,7 @@ def decide(engine: Engine, draw_id: str, *, approved: bool, by: str, reason: str
         row = _row(conn, draw_id)
         if row.status == "drawn":
             if not approved and not reason.strip():
-                raise ValueError("a rejection must give its reason")
+                reason = "（未填写理由）"
             status = "approved" if approved else "rejected"
             conn.execute(db.draw.update().where(db.draw.c.draw_id == draw_id).values(
                 status=status, decided_at=now, decided_by=by, decision_reason=reason))
@@ -370,3 +421,99 @@ def year_progress(conn: Connection, year: int, department: str) -> dict | None:
         d.c.year == year, d.c.department == department, d.c.status.in_(LIVE))).scalar_one()
     return {"drawn": drawn, "planned": plan.planned_units,
             "share": drawn / plan.planned_units, "target": plan.random_share}
+
+
+# --- recusal (回避) after the draw -----------------------------------------------------
+
+class RecusalInvalid(ValueError):
+    """A recusal request that cannot stand (wrong draw, unit or inspector)."""
+
+
+def request_recusal(engine: Engine, *, draw_id: str, uscc: str, inspector_id: str,
+                    reason: str, origin: str, now: dt.datetime, actor: str) -> int:
+    """Record an inspector's recusal request; the 分管领导 decides it (decide_recusal)."""
+    if not reason.strip():
+        raise RecusalInvalid("a recusal request must give its reason (回避事由)")
+    with engine.begin() as conn:
+        existing = conn.execute(select(db.recusal.c.id)
+                                .where(db.recusal.c.origin == origin)).scalar()
+        if existing:
+            return existing
+        row = _row(conn, draw_id)
+        if row.status not in ("drawn", "approved", "notified", "in_progress"):
+            raise RecusalInvalid(f"draw {draw_id} is {row.status}: no team to recuse from")
+        on_team = conn.execute(select(db.team_assignment.c.id).where(
+            db.team_assignment.c.draw_id == draw_id, db.team_assignment.c.uscc == uscc,
+            db.team_assignment.c.inspector_id == inspector_id,
+            db.team_assignment.c.active)).scalar()
+        if on_team is None:
+            raise RecusalInvalid(f"{inspector_id} is not on the team for {uscc} in {draw_id}")
+        rid = conn.execute(db.recusal.insert().values(
+            origin=origin, draw_id=draw_id, uscc=uscc, inspector_id=inspector_id,
+            reason=reason, requested_at=now)).inserted_primary_key[0]
+        audit.record(conn, "recusal.requested", {"draw_id": draw_id, "uscc": uscc,
+                                                 "inspector_id": inspector_id,
+                                                 "reason": reason},
+                     actor=actor, entity="recusal", entity_key=str(rid), now=now)
+    return rid
+
+
+def decide_recusal(engine: Engine, recusal_id: int, *, approved: bool, by: str,
+                   reason: str = "", now: dt.datetime) -> dict:
+    """Rule on a recusal. Approved: the inspector leaves the team and the next eligible
+    inspector in rank order takes his place (and role); all recorded. Idempotent."""
+    r_t, t = db.recusal, db.team_assignment
+    with engine.begin() as conn:
+        req = conn.execute(select(r_t).where(r_t.c.id == recusal_id)).first()
+        if req.decision is None:
+            replacement = None
+            if approved:
+                replacement = _replace(conn, req, now)
+            conn.execute(r_t.update().where(r_t.c.id == recusal_id).values(
+                decision="approved" if approved else "rejected", decided_by=by,
+                decided_at=now, decision_reason=reason, replacement=replacement))
+            audit.record(conn, "recusal.approved" if approved else "recusal.rejected",
+                         {"recusal_id": recusal_id, "draw_id": req.draw_id, "uscc": req.uscc,
+                          "inspector_id": req.inspector_id, "replacement": replacement,
+                          "reason": reason},
+                         actor=by, entity="recusal", entity_key=str(recusal_id), now=now)
+        record(conn, req.draw_id)
+        req = conn.execute(select(r_t).where(r_t.c.id == recusal_id)).first()
+        return dict(req._mapping)
+
+
+def _replace(conn: Connection, req, now: dt.datetime) -> str:
+    row = _row(conn, req.draw_id)
+    params = json.loads(row.params)
+    folder = Path(row.folder)
+    units = {u.uscc: u for u in draw.parse_pool((folder / "pool.csv").read_text("utf-8"))}
+    roster, conflicts = draw.parse_roster((folder / "roster.csv").read_text("utf-8"))
+    t = db.team_assignment
+    active = conn.execute(select(t).where(t.c.draw_id == req.draw_id, t.c.active)).all()
+    members = [a.inspector_id for a in active if a.uscc == req.uscc]
+    drawn = conn.execute(select(db.draw_selection.c.uscc).where(
+        db.draw_selection.c.draw_id == req.draw_id)).scalars()
+    on = dt.date.fromisoformat(params["inspection_date"])
+    cap = draw.team_cap(params["max_per_inspector"], [units[u] for u in drawn],
+                        params["team_size"], roster, on)
+    load: dict[str, int] = {}
+    for a in active:
+        load[a.inspector_id] = load.get(a.inspector_id, 0) + 1
+    recused_before = set(conn.execute(select(db.recusal.c.inspector_id).where(
+        db.recusal.c.draw_id == req.draw_id, db.recusal.c.uscc == req.uscc,
+        db.recusal.c.decision == "approved")).scalars())
+    excluded = recused_before | {i for i, n in load.items() if n >= cap}
+    rec_path = folder / "record.json"
+    previous = set(json.loads(rec_path.read_text("utf-8"))["previous_inspectors"]
+                   .get(req.uscc, [])) if rec_path.exists() else set()
+    new = draw.replacement(members, req.inspector_id, units[req.uscc], roster, conflicts,
+                           row.seed, on, previous, excluded)
+    leaving = next(a for a in active if a.uscc == req.uscc
+                   and a.inspector_id == req.inspector_id)
+    conn.execute(t.update().where(t.c.id == leaving.id).values(active=False))
+    conn.execute(t.insert().values(
+        draw_id=req.draw_id, uscc=req.uscc, inspector_id=new, role=leaving.role,
+        rank=draw.inspector_rank(row.seed, req.uscc, new),
+        checklist_version=leaving.checklist_version, active=True, replaces=leaving.id,
+        created_at=now))
+    return new

@@ -1,0 +1,124 @@
+"""Draws in the database, on SQLite and PostgreSQL: frozen, idempotent, audited."""
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import SAMPLES
+from shuangsui import audit, db, draw, draws, plan, registry
+
+NOW = dt.datetime(2026, 11, 26, 2)
+WH = "危险化学品监管科"
+
+
+@pytest.fixture
+def loaded(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
+    with engine.connect() as conn:
+        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=NOW.date())
+    registry.apply(engine, prep, now=NOW - dt.timedelta(days=1))
+    return engine
+
+
+def spec(**kw):
+    base = dict(department=WH, year=2026, units=20, inspection_date="2026-12-10",
+                public_value="2026325 福彩3D 4 7 1")
+    return draws.Spec(**{**base, **kw})
+
+
+def test_a_retried_commit_and_perform_never_draw_twice(loaded):
+    a = draws.commit(loaded, spec(), origin="run-1/WH", now=NOW)
+    first = draws.perform(loaded, a, now=NOW)
+    assert draws.commit(loaded, spec(), origin="run-1/WH", now=NOW + dt.timedelta(hours=1)) == a
+    again = draws.perform(loaded, a, now=NOW + dt.timedelta(hours=1))
+    assert again["targets"] == first["targets"] and again["teams"] == first["teams"]
+    with loaded.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(db.draw)).scalar_one() == 1
+        assert audit.count(conn, "draw.drawn") == 1
+
+
+def test_drawn_units_are_from_the_pool_half_key_and_teams_never_conflicted(loaded):
+    d = draws.commit(loaded, spec(), origin="o", now=NOW)
+    rec = draws.perform(loaded, d, now=NOW)
+    folder = Path(json.loads(json.dumps(str(draws.draws_dir() / d))))
+    pool = {u.uscc: u for u in draw.parse_pool((folder / "pool.csv").read_text("utf-8"))}
+    roster, conflicts = draw.parse_roster((folder / "roster.csv").read_text("utf-8"))
+    assert len(rec["targets"]) == 20 and all(t["uscc"] in pool for t in rec["targets"])
+    assert sum(t["stratum"] == "K" for t in rec["targets"]) >= 10
+    for team in rec["teams"]:
+        assert len(team["members"]) == 2
+        assert not {(m, team["uscc"]) for m in team["members"]} & conflicts
+
+
+def test_a_unit_drawn_this_year_is_left_out_of_the_next_draw(loaded):
+    first = draws.perform(loaded, draws.commit(loaded, spec(units=200), origin="a", now=NOW),
+                          now=NOW)
+    second = draws.perform(loaded, draws.commit(loaded, spec(units=200), origin="b", now=NOW),
+                           now=NOW)
+    assert not ({t["uscc"] for t in first["targets"]} & {t["uscc"] for t in second["targets"]})
+
+
+def test_a_rejected_draws_units_count_for_nothing_and_a_redraw_names_it(loaded):
+    old = draws.commit(loaded, spec(units=400), origin="a", now=NOW)
+    draws.perform(loaded, old, now=NOW)
+    draws.decide(loaded, old, approved=False, by="leader", reason="检查日期与专项行动冲突", now=NOW)
+    new = draws.commit(loaded, spec(units=400, redraw_of=old, redraw_reason="检查日期调整"),
+                       origin="b", now=NOW)
+    rec = draws.perform(loaded, new, now=NOW)  # possible only if the rejected draw is released
+    assert rec["redraw_of"] == old and rec["redraw_reason"] == "检查日期调整"
+    with loaded.connect() as conn:
+        old_rec = draws.record(conn, old)
+    assert old_rec["status"] == "rejected" and old_rec["decision"]["reason"] == "检查日期与专项行动冲突"
+    assert len(old_rec["targets"]) == 400  # kept, not deleted
+
+
+def test_too_few_key_units_refuses_the_draw_naming_the_rule(loaded):
+    d = draws.commit(loaded, spec(department="综合监督管理科", units=120, key_share=0.9),
+                     origin="o", now=NOW)
+    with pytest.raises(draw.DrawRefused, match=r"R4 .*short by \d+"):
+        draws.perform(loaded, d, now=NOW)
+    with loaded.connect() as conn:
+        assert draws.record(conn, d)["status"] == "refused"
+        assert audit.count(conn, "draw.refused") == 1
+
+
+def test_approved_recusal_brings_in_the_next_eligible_inspector(loaded):
+    d = draws.commit(loaded, spec(), origin="o", now=NOW)
+    rec = draws.perform(loaded, d, now=NOW)
+    draws.decide(loaded, d, approved=True, by="leader", now=NOW)
+    team = rec["teams"][0]
+    leaving = team["members"][0]
+    rid = draws.request_recusal(loaded, draw_id=d, uscc=team["uscc"], inspector_id=leaving,
+                                reason="其配偶在该单位任职", origin="x", now=NOW, actor="clerk")
+    out = draws.decide_recusal(loaded, rid, approved=True, by="leader", now=NOW)
+    with loaded.connect() as conn:
+        now_rec = draws.record(conn, d)
+    current = next(t for t in now_rec["current_teams"] if t["uscc"] == team["uscc"])
+    assert leaving not in current["members"] and out["replacement"] in current["members"]
+    assert current["lead"] == out["replacement"]  # he takes the leaver's role
+    assert now_rec["teams"][0]["members"] == team["members"]  # the original stays on record
+    # deciding again changes nothing
+    assert draws.decide_recusal(loaded, rid, approved=False, by="x", now=NOW)["decision"] == \
+        "approved"
+
+
+def test_plan_shares_add_up_over_the_rounds(loaded):
+    p = plan.Plan(2026, WH, planned_units=301, random_share=0.3)
+    assert p.random_units == 91
+    assert [p.units_for_round(r) for r in (1, 2, 3)] == [31, 30, 30]
+    with pytest.raises(plan.PlanInvalid, match="30%"):
+        plan.Plan(2026, WH, 100, random_share=0.2).check()
+    with pytest.raises(plan.PlanInvalid, match="每年不少于三次"):
+        plan.Plan(2026, WH, 100, rounds=2).check()
+
+
+def test_plans_load_from_the_bundled_file_and_are_audited(loaded):
+    path = SAMPLES.parent / "plans" / "annual_plan_2026.csv"
+    assert plan.save(loaded, plan.read_plans(path), source=str(path), actor="t", now=NOW) == 4
+    assert plan.save(loaded, plan.read_plans(path), source=str(path), actor="t", now=NOW) == 0
+    with loaded.connect() as conn:
+        specs = draws.specs_for_run(conn, {"from_plan": True, "round": 1}, today=NOW.date())
+        assert audit.count(conn, "plan.saved") == 4
+    assert {s.department: s.units for s in specs}[WH] == 30
