@@ -26,3 +26,10 @@ def run_moment(context) -> tuple[str, dt.datetime, dt.date]:
     run = context["dag_run"]
     after = pendulum.instance(run.run_after)
     return run.run_id, after.in_timezone("UTC").naive(), after.in_timezone(TZ).date()
+
+
+def engine_for_task():
+    """The business database engine for this task process (SHUANGSUI_DB_URL)."""
+    from shuangsui import db
+
+    return db.engine()

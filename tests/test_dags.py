@@ -1,5 +1,7 @@
 """The DAG files: they import cleanly, carry tags and retries, and really run."""
+import datetime as dt
 import shutil
+import sys
 
 import pytest
 from sqlalchemy import func, select
@@ -71,3 +73,72 @@ def test_unusable_file_fails_the_run_without_retry_and_changes_nothing(
     with business_env.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.enterprise)).scalar_one() == 0
         assert audit.count(conn, "registry_sync.failed") == 1
+
+
+def _answer(option, reason=""):
+    return lambda task_id, map_index, subject, body: (option, {"reason": reason})
+
+
+def _run_with(dag_id, conf, option, reason="", user="分管领导王局长"):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import airflow_run
+
+    return airflow_run.run(dag_id, conf, _answer(option, reason), user=user)
+
+
+@pytest.fixture
+def registry_loaded(business_env):
+    from shuangsui import registry
+
+    now = dt.datetime(2026, 11, 25)
+    with business_env.connect() as conn:
+        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=now.date())
+    registry.apply(business_env, prep, now=now)
+    return business_env
+
+
+@pytest.mark.e2e
+def test_draw_waits_for_the_leader_and_records_his_approval(airflow_db, registry_loaded,
+                                                            dagbag):
+    from shuangsui import draws
+
+    dr = _run_with("double_random_draw", {"department": "危险化学品监管科", "units": 12,
+                                          "kind": "专项治理", "public_value": "123"}, "批准")
+    assert str(dr.state).endswith("success")
+    with registry_loaded.connect() as conn:
+        [row] = conn.execute(select(db.draw)).all()
+        rec = draws.record(conn, row.draw_id)
+        assert audit.verify(conn).first_broken is None
+    assert rec["status"] == "approved" and rec["decision"]["by"] == "分管领导王局长"
+    assert len(rec["targets"]) == 12 and all(len(t["members"]) >= 2 for t in rec["teams"])
+
+
+@pytest.mark.e2e
+def test_a_rejected_draw_is_closed_with_its_reason(airflow_db, registry_loaded, dagbag):
+    dr = _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 5},
+                   "驳回", reason="抽取范围应包括停产整顿企业")
+    assert str(dr.state).endswith("success")
+    with registry_loaded.connect() as conn:
+        row = conn.execute(select(db.draw)).one()
+    assert (row.status, row.decision_reason) == ("rejected", "抽取范围应包括停产整顿企业")
+
+
+@pytest.mark.e2e
+def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(airflow_db,
+                                                                    registry_loaded, dagbag):
+    from shuangsui import draws
+
+    _run_with("double_random_draw", {"department": "冶金工贸监管科", "units": 6}, "批准")
+    with registry_loaded.connect() as conn:
+        row = conn.execute(select(db.draw)).one()
+        team = draws.record(conn, row.draw_id)["teams"][2]
+    dr = _run_with("recusal", {"draw_id": row.draw_id, "uscc": team["uscc"],
+                               "inspector_id": team["members"][1],
+                               "reason": "曾在该单位任职（三年内）"}, "批准")
+    assert str(dr.state).endswith("success")
+    with registry_loaded.connect() as conn:
+        rec = draws.record(conn, row.draw_id)
+    [r] = rec["recusals"]
+    assert r["decision"] == "approved" and r["replacement"] not in team["members"]
+    current = next(t for t in rec["current_teams"] if t["uscc"] == team["uscc"])
+    assert current["members"] == [team["members"][0], r["replacement"]]

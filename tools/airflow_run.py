@@ -10,8 +10,8 @@ import argparse
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 # policy(task_id, map_index, subject, body) -> (chosen option, params_input) or None (skip)
 Policy = Callable[[str, int, str, str], "tuple[str, dict] | None"]
@@ -23,7 +23,6 @@ def respond(ti_id, option: str, params_input: dict, user: str) -> None:
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.trigger import handle_event_submit
     from airflow.triggers.base import TriggerEvent
-    from airflow.utils import timezone
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
     from sqlalchemy import select
@@ -34,7 +33,7 @@ def respond(ti_id, option: str, params_input: dict, user: str) -> None:
         if detail.response_received:
             return
         detail.responded_by = {"id": user, "name": user}
-        detail.responded_at = timezone.utcnow()
+        detail.responded_at = datetime.now(timezone.utc)
         detail.chosen_options = [option]
         detail.params_input = params_input
         s.add(detail)

@@ -36,4 +36,22 @@ for s in d["sections"]:
         print(f"  {s['source'].split('/')[-1]} row {f['row']}, {f['column']} {f['value']!r}: {f['message']} [{f['rule']}]")
 PY
 echo "== data-quality report: $SHUANGSUI_DATA_DIR/reports/registry_sync/latest.html"
+
+echo "== annual plans 2026 (年度监督检查计划) through the annual_plan DAG"
+airflow dags test annual_plan -c "{\"file\": \"$PWD/include/shuangsui/samples/plans/annual_plan_2026.csv\"}" \
+  >"$logs/annual_plan.log" 2>&1 || { tail -40 "$logs/annual_plan.log"; exit 1; }
+echo "== double_random_draw, round 3 of the plans; approval answered automatically (demo mode only)"
+python tools/airflow_run.py double_random_draw --approve-as demo-auto-approver \
+  --conf '{"from_plan": true, "round": 3, "public_value": "demo"}' >"$logs/double_random_draw.log" 2>&1 \
+  || { tail -40 "$logs/double_random_draw.log"; exit 1; }
+tail -1 "$logs/double_random_draw.log"
+shuangsui draws --teams 3
+echo "== verify every draw from its published record"
+for rec in "$SHUANGSUI_DATA_DIR"/draws/*/record.json; do
+  echo "-- shuangsui verify $rec"
+  shuangsui verify "$rec" | tail -1
+done
+echo "== draw records (record.json, pool.csv, roster.csv, commitment.json): $SHUANGSUI_DATA_DIR/draws/"
+echo "== audit trail"
+shuangsui verify-audit
 echo "== Airflow UI on this data: make airflow-ui, then http://localhost:8080"

@@ -77,6 +77,30 @@ def cmd_verify(args) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_draws(args) -> int:
+    """The draws, with units per stratum and their teams (names from the directories)."""
+    from sqlalchemy import select
+
+    from shuangsui import db, draws
+    with db.engine(args.db).connect() as conn:
+        names = dict(conn.execute(select(db.enterprise.c.uscc, db.enterprise.c.name)).all())
+        staff = dict(conn.execute(select(db.inspector.c.inspector_id, db.inspector.c.name)).all())
+        ids = conn.execute(select(db.draw.c.draw_id).order_by(db.draw.c.created_at)).scalars()
+        for draw_id in ids:
+            rec = draws.record(conn, draw_id)
+            key = sum(t["stratum"] == "K" for t in rec["targets"])
+            print(f"{draw_id}  {rec['department']}  {rec['kind']}  status={rec['status']}  "
+                  f"units={len(rec['targets'])} (key {key}, other {len(rec['targets']) - key})"
+                  f"  pool={rec['pool']['size']}")
+            for t in rec["current_teams"][:args.teams]:
+                team = "、".join(f"{staff.get(m, m)}({m})" for m in t["members"])
+                print(f"    {t['uscc']} {names.get(t['uscc'], '')}: 组长 {team}")
+            if len(rec["current_teams"]) > args.teams:
+                print(f"    … {len(rec['current_teams']) - args.teams} more in "
+                      f"{draws.draws_dir() / draw_id / 'record.json'}")
+    return 0
+
+
 def cmd_status(args) -> int:
     """Counts of the directories, as the demo prints them."""
     from sqlalchemy import func, select
@@ -113,13 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("record")
     s.add_argument("--pool", help="pool snapshot (default: the one named in the record)")
     s.add_argument("--roster", help="roster snapshot (default: the one named in the record)")
+    s = sub.add_parser("draws", help="list draws with their strata and teams")
+    s.add_argument("--teams", type=int, default=3, help="teams to show per draw")
     s = sub.add_parser("plan", help="load annual plans (年度监督检查计划) from a file")
     s.add_argument("file")
     sub.add_parser("status", help="counts of the directories, quarantine and audit trail")
     args = p.parse_args(argv)
     handler = {"migrate": cmd_migrate, "sample": cmd_sample, "sync": cmd_sync,
                "verify-audit": cmd_verify_audit, "status": cmd_status,
-               "verify": cmd_verify, "plan": cmd_plan}[args.command]
+               "verify": cmd_verify, "plan": cmd_plan, "draws": cmd_draws}[args.command]
     return handler(args)
 
 

@@ -1,0 +1,135 @@
+"""
+### Double-random draw (双随机抽查)
+
+Draws the units to inspect and the teams that go, at random, under the bureau's rules
+(淄高新安监发〔2017〕5号 第七条). Runs on its own three times a year on working days
+(Asia/Shanghai), taking each 科室's share from its annual plan (年度监督检查计划); staff
+start special draws (专项治理, 暗访暗查, 综合督导) from the trigger form.
+
+Per draw: **commit** freezes the candidate pool and the roster and publishes their SHA-256,
+the parameters, the code version and the seed commitment → **perform** ranks units by
+keyed hash in two strata (≥50% key-industry/key enterprises) and forms teams (≥2, never a
+conflicted inspector) → **approve**: the 分管领导 approves or rejects in *Required
+actions* → **decide** records it. Nothing is sent before approval. A rejected draw stays on
+record; a re-draw is a new run naming it (`redraw_of`, `redraw_reason`).
+
+Retrying or clearing never draws twice: a draw belongs to its run. Anyone can re-compute a
+draw from its record: `shuangsui verify data/draws/<draw_id>/record.json`.
+"""
+from __future__ import annotations
+
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import Param, dag, get_current_context, task, task_group
+
+from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
+from shuangsui_calendar import WorkingDayTimetable, round_of
+
+DEPARTMENTS = ["危险化学品监管科", "非煤矿山监管科", "冶金工贸监管科", "综合监督管理科"]
+INDUSTRIES = ["危险化学品", "非煤矿山", "冶金", "工贸", "建材", "机械", "轻工", "烟花爆竹", "其他"]
+
+
+@dag(
+    schedule=WorkingDayTimetable(),
+    start_date=START,
+    catchup=False,
+    tags=["draw", "double-random"],
+    doc_md=__doc__,
+    default_args=DEFAULT_ARGS,
+    max_active_runs=1,
+    params={
+        "department": Param(None, type=["null", "string"], enum=[None, *DEPARTMENTS],
+                            title="科室 (department)"),
+        "kind": Param("专项治理", type="string",
+                      enum=["年度计划", "专项治理", "暗访暗查", "综合督导"], title="抽查类型"),
+        "units": Param(None, type=["null", "integer"], minimum=1, title="抽取户数"),
+        "ratio": Param(None, type=["null", "number"], exclusiveMinimum=0, maximum=1,
+                       title="或：抽取比例 (0–1)"),
+        "key_share": Param(0.5, type="number", minimum=0.5, maximum=1,
+                           title="重点行业领域/重点企业比例 (≥0.5)"),
+        "team_size": Param(2, type="integer", minimum=2, maximum=6, title="每组人数 (≥2)"),
+        "industries": Param([], type="array", items={"type": "string", "enum": INDUSTRIES},
+                            title="行业 (empty: all of the 科室)"),
+        "public_value": Param("", type="string", title="公开随机数 (e.g. a lottery result)",
+                              description="Mixed into the seed; name it before the draw."),
+        "inspection_date": Param(None, type=["null", "string"], format="date",
+                                 title="检查日期 (default: 10 working days on)"),
+        "allow_shortfall": Param(False, type="boolean",
+                                 title="Hold a draw short of the key share for approval"),
+        "max_per_inspector": Param(None, type=["null", "integer"], minimum=1,
+                                   title="每人每次最多检查户数"),
+        "from_plan": Param(False, type="boolean", title="Draw from the annual plans"),
+        "round": Param(None, type=["null", "integer"], minimum=1, title="Plan round"),
+        "redraw_of": Param(None, type=["null", "string"], title="Re-draw of (draw id)"),
+        "redraw_reason": Param(None, type=["null", "string"], title="Re-draw reason"),
+    },
+)
+def double_random_draw():
+    @task
+    def plan_draws(params) -> list[dict]:
+        """The draws this run makes: one from the form, or one per 科室 from the plans."""
+        from dataclasses import asdict
+
+        from shuangsui import draws
+
+        ctx = get_current_context()
+        run_id, now, today = run_moment(ctx)
+        scheduled = ctx["dag_run"].run_type == "scheduled"
+        with engine_for_task().connect() as conn:
+            specs = draws.specs_for_run(conn, params, today=today,
+                                        scheduled_round=round_of(today) if scheduled else None)
+        return [{**asdict(s), "origin": f"{ctx['dag'].dag_id}/{run_id}/{s.department}"}
+                for s in specs]
+
+    @task_group
+    def one_draw(spec: dict):
+        @task
+        def commit(spec: dict) -> str:
+            """Freeze pool and roster; publish hashes and the seed commitment."""
+            from shuangsui import draws
+
+            _, now, _ = run_moment(get_current_context())
+            origin = spec.pop("origin")
+            return draws.commit(engine_for_task(), draws.Spec(**spec), origin=origin, now=now)
+
+        @task
+        def perform(draw_id: str) -> str:
+            """Draw targets and teams; returns what the 分管领导 reads."""
+            from shuangsui import draws
+
+            _, now, _ = run_moment(get_current_context())
+            eng = engine_for_task()
+            draws.perform(eng, draw_id, now=now)
+            with eng.connect() as conn:
+                return draws.summary_markdown(conn, draw_id)
+
+        approve = HITLOperator(
+            task_id="approve",
+            subject="双随机抽查结果待分管领导审批",
+            body="{{ ti.xcom_pull(task_ids='one_draw.perform', map_indexes=ti.map_index) }}",
+            options=["批准", "驳回"],
+            params={"reason": Param("", type="string", title="意见（驳回时请写明理由）")},
+        )
+
+        @task
+        def decide(draw_id: str, answer: dict) -> str:
+            """Record the decision: approved, or rejected with its reason."""
+            from shuangsui import draws
+
+            _, now, _ = run_moment(get_current_context())
+            user = answer.get("responded_by_user") or {}
+            rec = draws.decide(engine_for_task(), draw_id,
+                               approved=answer["chosen_options"] == ["批准"],
+                               by=user.get("name") or user.get("id") or "unknown",
+                               reason=(answer.get("params_input") or {}).get("reason", ""),
+                               now=now)
+            return rec["status"]
+
+        draw_id = commit(spec)
+        summary = perform(draw_id)
+        summary >> approve
+        decide(draw_id, approve.output)
+
+    one_draw.expand(spec=plan_draws())
+
+
+double_random_draw()

@@ -1,0 +1,75 @@
+"""
+### Recusal (回避) after a draw
+
+An inspector drawn for a unit he has an interest in asks to withdraw (第四条(五)). Staff
+trigger this DAG with the draw, the unit, the inspector and the reason; the 分管领导
+decides in *Required actions* (第七条(二): 检查人员的回避，由分管领导决定). On approval
+the next eligible inspector in the draw's rank order for that unit takes his place and
+role — itself a random draw that anyone can re-check from the record. Everything is
+recorded; nothing is overwritten.
+"""
+from __future__ import annotations
+
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import Param, dag, get_current_context, task
+
+from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
+
+
+@dag(
+    schedule=None,
+    start_date=START,
+    catchup=False,
+    tags=["draw", "recusal"],
+    doc_md=__doc__,
+    default_args=DEFAULT_ARGS,
+    params={
+        "draw_id": Param(type="string", title="抽查任务编号 (draw id)"),
+        "uscc": Param(type="string", minLength=18, maxLength=18, title="统一社会信用代码"),
+        "inspector_id": Param(type="string", title="申请回避的人员编号"),
+        "reason": Param(type="string", minLength=2, title="回避事由"),
+    },
+)
+def recusal():
+    @task
+    def request(params) -> dict:
+        """Record the request and describe it for the 分管领导."""
+        from shuangsui import draws
+
+        run_id, now, _ = run_moment(get_current_context())
+        rid = draws.request_recusal(
+            engine_for_task(), draw_id=params["draw_id"], uscc=params["uscc"],
+            inspector_id=params["inspector_id"], reason=params["reason"],
+            origin=f"recusal/{run_id}", now=now, actor="recusal")
+        return {"recusal_id": rid,
+                "body": f"抽查任务 {params['draw_id']}：执法人员 {params['inspector_id']} 申请对 "
+                        f"{params['uscc']} 回避。\n\n回避事由：{params['reason']}\n\n批准后由该单位"
+                        f"候选人员中按随机排序的下一名符合条件人员替补。"}
+
+    asked = request()
+    decide_it = HITLOperator(
+        task_id="decide_recusal",
+        subject="执法人员回避申请待分管领导决定",
+        body="{{ ti.xcom_pull(task_ids='request')['body'] }}",
+        options=["批准", "驳回"],
+        params={"reason": Param("", type="string", title="意见")},
+    )
+    asked >> decide_it
+
+    @task
+    def apply(req: dict, answer: dict) -> dict:
+        """Record the decision; on approval, draw the replacement."""
+        from shuangsui import draws
+
+        _, now, _ = run_moment(get_current_context())
+        user = answer.get("responded_by_user") or {}
+        out = draws.decide_recusal(
+            engine_for_task(), req["recusal_id"], approved=answer["chosen_options"] == ["批准"],
+            by=user.get("name") or "unknown",
+            reason=(answer.get("params_input") or {}).get("reason", ""), now=now)
+        return {"decision": out["decision"], "replacement": out["replacement"]}
+
+    apply(asked, decide_it.output)
+
+
+recusal()
