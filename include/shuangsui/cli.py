@@ -93,8 +93,9 @@ def cmd_draws(args) -> int:
                   f"units={len(rec['targets'])} (key {key}, other {len(rec['targets']) - key})"
                   f"  pool={rec['pool']['size']}")
             for t in rec["current_teams"][:args.teams]:
-                team = "、".join(f"{staff.get(m, m)}({m})" for m in t["members"])
-                print(f"    {t['uscc']} {names.get(t['uscc'], '')}: 组长 {team}")
+                lead, *rest = [f"{staff.get(m, m)}({m})" for m in t["members"]]
+                print(f"    {t['uscc']} {names.get(t['uscc'], '')}: 组长 {lead}；"
+                      f"组员 {'、'.join(rest)}")
             if len(rec["current_teams"]) > args.teams:
                 print(f"    … {len(rec['current_teams']) - args.teams} more in "
                       f"{draws.draws_dir() / draw_id / 'record.json'}")
