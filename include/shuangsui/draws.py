@@ -128,8 +128,8 @@ def pool_units(conn: Connection, spec: Spec, moment: dt.datetime,
                frequency: dict[str, int] | None = None) -> list[draw.Unit]:
     """The candidate pool: units active (存续) in the directory at `moment`, of the 科室,
     of the industries asked, less those that reached their yearly frequency (R5)."""
-    df = directory_as_of(conn, "enterprises", moment)
-    df = df[(df["status"] == ACTIVE_STATUS) & (df["department"] == spec.department)]
+    df = directory_as_of(conn, "enterprises", moment, status=ACTIVE_STATUS,
+                         department=spec.department)
     if spec.industries:
         df = df[df["industry"].isin(spec.industries)]
     counts = _drawn_counts(conn, spec.year)

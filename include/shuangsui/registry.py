@@ -241,13 +241,16 @@ def record_failure(engine: Engine, run_id: str, error: Exception, *, now: dt.dat
                      actor=actor, entity="registry", entity_key=run_id, now=now)
 
 
-def directory_as_of(conn: Connection, entity: str, moment: dt.datetime) -> pd.DataFrame:
-    """The directory as it stood at `moment` (listed rows only), rebuilt from history."""
+def directory_as_of(conn: Connection, entity: str, moment: dt.datetime,
+                    **equal: object) -> pd.DataFrame:
+    """The directory as it stood at `moment` (listed rows only), rebuilt from history;
+    `equal` narrows it in SQL, e.g. department="危险化学品监管科"."""
     hist = db.HISTORY[entity]
     cols = [hist.c[c] for c in (*KEYS[entity], *db.ATTRS[entity])]
     q = select(*cols).where(
         hist.c.valid_from <= moment,
         or_(hist.c.valid_to.is_(None), hist.c.valid_to > moment), hist.c.listed,
+        *[hist.c[k] == v for k, v in equal.items()],
     ).order_by(*[hist.c[k] for k in KEYS[entity]])
     return pd.read_sql(q, conn)
 

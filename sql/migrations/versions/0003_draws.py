@@ -13,6 +13,9 @@ depends_on = None
 
 
 def upgrade():
+    # The pool of a draw: the directory of one 科室 at a moment, from history.
+    op.create_index("ix_enterprise_history_pool", "enterprise_history",
+                    ["department", "status", "valid_to"])
     op.create_table(
         "annual_plan",
         sa.Column("year", sa.Integer, nullable=False),
@@ -101,3 +104,4 @@ def upgrade():
 def downgrade():
     for t in ("recusal", "team_assignment", "draw_selection", "draw", "annual_plan"):
         op.drop_table(t)
+    op.drop_index("ix_enterprise_history_pool", "enterprise_history")
