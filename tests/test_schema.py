@@ -9,7 +9,7 @@ from shuangsui import audit, db
 
 TABLES = {"enterprise", "enterprise_history", "inspector", "inspector_history", "conflict",
           "conflict_history", "checklist_item", "quarantine", "audit_event", "annual_plan",
-          "draw", "draw_selection", "team_assignment", "recusal"}
+          "draw", "draw_selection", "team_assignment", "recusal", "document", "outbox"}
 
 
 def test_migrations_create_the_tables_the_code_queries(engine):

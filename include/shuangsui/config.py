@@ -40,3 +40,25 @@ def work_dir() -> Path:
 def sql_dir() -> Path:
     """Migrations and seed files."""
     return Path(os.environ.get("SHUANGSUI_SQL_DIR", ROOT / "sql"))
+
+
+def bureau() -> dict:
+    """The issuing bureau as it appears on documents (发文机关, 文号, 落款, contact);
+    from the environment so a deployment changes them without touching code."""
+    env = os.environ.get
+    return {
+        "name": env("SHUANGSUI_BUREAU_NAME", "淄博高新技术产业开发区安全生产监督管理局"),
+        "short_name": env("SHUANGSUI_BUREAU_SHORT_NAME", "淄博高新区安监局"),
+        "doc_prefix": env("SHUANGSUI_DOC_PREFIX", "淄高新安监"),  # 发文字号: 淄高新安监抽〔2026〕3号
+        "doc_kind": env("SHUANGSUI_DOC_KIND", "抽"),
+        "address": env("SHUANGSUI_BUREAU_ADDRESS", "山东省淄博市高新区政通路135号"),
+        "contact": env("SHUANGSUI_BUREAU_CONTACT", "执法监察科"),
+        "phone": env("SHUANGSUI_BUREAU_PHONE", "0533-3580000"),
+        "leader_email": env("SHUANGSUI_LEADER_EMAIL", "fgld@ajj.zbgx.example.cn"),
+        "mail_from": env("SHUANGSUI_MAIL_FROM", "shuangsui@ajj.zbgx.example.cn"),
+    }
+
+
+def documents_dir() -> Path:
+    """Generated notices, task sheets and summaries (DOCX and HTML), one folder a draw."""
+    return Path(os.environ.get("SHUANGSUI_DOCUMENTS_DIR", data_dir() / "documents"))

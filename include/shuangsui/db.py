@@ -211,6 +211,40 @@ recusal = Table(
     Column("replacement", String(20)),
 )
 
+document = Table(
+    "document", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("subject_key", String(40), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc_number", String(60)),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_key", String(200), nullable=False, unique=True),
+    Column("draw_id", String(80), ForeignKey("draw.draw_id")),
+    Column("kind", String(30), nullable=False),
+    Column("recipient", String(200)),
+    Column("recipient_name", String(100)),
+    Column("subject", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("attachments", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Column("smtp_message_id", String(200)),
+)
+
 CURRENT = {"enterprises": enterprise, "inspectors": inspector, "conflicts": conflict}
 HISTORY = {
     "enterprises": enterprise_history, "inspectors": inspector_history,
