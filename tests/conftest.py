@@ -89,3 +89,55 @@ def business_env(engine, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("SHUANGSUI_DB_URL", db_url)
     monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
     return engine
+
+
+class _Inbox:
+    """Messages a real SMTP server on localhost received, parsed."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    """A real SMTP server (aiosmtpd) on localhost, and the Airflow connection to it."""
+    import json as _json
+
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    inbox.controller = controller
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+        "extra": {"disable_ssl": True, "disable_tls": True, "retry_limit": 0, "timeout": 5}}))
+    yield inbox
+    try:
+        controller.stop()
+    except AssertionError:
+        pass
