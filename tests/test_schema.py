@@ -9,7 +9,8 @@ from shuangsui import audit, db
 
 TABLES = {"enterprise", "enterprise_history", "inspector", "inspector_history", "conflict",
           "conflict_history", "checklist_item", "quarantine", "audit_event", "annual_plan",
-          "draw", "draw_selection", "team_assignment", "recusal", "document", "outbox"}
+          "draw", "draw_selection", "team_assignment", "recusal", "document", "outbox",
+          "inspection_result", "inspection_result_history", "publication"}
 
 
 def test_migrations_create_the_tables_the_code_queries(engine):

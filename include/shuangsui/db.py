@@ -245,13 +245,57 @@ outbox = Table(
     Column("smtp_message_id", String(200)),
 )
 
-CURRENT = {"enterprises": enterprise, "inspectors": inspector, "conflicts": conflict}
+def _result_cols():
+    return [
+        Column("draw_id", String(80), nullable=False),
+        Column("uscc", String(18), nullable=False),
+        Column("item_code", String(10), nullable=False),
+        Column("started_on", Date, nullable=False),
+        Column("ended_on", Date, nullable=False),
+        Column("finding", Text),
+        Column("outcome", String(20), nullable=False),
+        Column("serious", Boolean, nullable=False),
+        Column("rectification", String(10)),
+        Column("rectified_on", Date),
+        Column("penalty_ref", String(80)),
+        Column("decided_on", Date),
+        Column("listed", Boolean, nullable=False),
+    ]
+
+
+result_attrs = ("started_on", "ended_on", "finding", "outcome", "serious", "rectification",
+                "rectified_on", "penalty_ref", "decided_on")
+inspection_result = _current("inspection_result", _result_cols(),
+                             ("draw_id", "uscc", "item_code"))
+inspection_result_history = _history("inspection_result_history", _result_cols())
+
+publication = Table(
+    "publication", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
+    Column("uscc", String(18), nullable=False),
+    Column("problems", Boolean, nullable=False),
+    Column("ended_on", Date, nullable=False),
+    Column("handled_on", Date),
+    Column("due_on", Date),
+    Column("warned_on", Date),
+    Column("overdue_alerted_on", Date),
+    Column("version", Integer, nullable=False),
+    Column("published_at", DateTime),
+    Column("content_sha256", String(64)),
+    Column("content", Text),
+    Column("change_note", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+CURRENT = {"enterprises": enterprise, "inspectors": inspector, "conflicts": conflict,
+           "results": inspection_result}
 HISTORY = {
     "enterprises": enterprise_history, "inspectors": inspector_history,
-    "conflicts": conflict_history,
+    "conflicts": conflict_history, "results": inspection_result_history,
 }
 ATTRS = {"enterprises": enterprise_attrs, "inspectors": inspector_attrs,
-         "conflicts": conflict_attrs}
+         "conflicts": conflict_attrs, "results": result_attrs}
 
 
 def engine(url: str | None = None) -> Engine:

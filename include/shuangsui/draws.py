@@ -188,7 +188,7 @@ def commit(engine: Engine, spec: Spec, *, origin: str, now: dt.datetime,
         roster, conflicts = roster_as_of(conn, now)
         n = spec.units if spec.units is not None else math.ceil(spec.ratio * len(units))
         draw_id = (f"{spec.year}-{DEPARTMENT_CODES[spec.department]}-"
-                   f"{hashlib.sha256(origin.encode()).hexdigest()[:10]}")
+                   f"{hashlib.sha256(origin.encode()).hexdigest()[:10].upper()}")
         folder = draws_dir() / draw_id
         pool_hash = _write(folder / "pool.csv", draw.pool_snapshot(units))
         roster_hash = _write(folder / "roster.csv", draw.roster_snapshot(roster, conflicts))

@@ -15,6 +15,7 @@ from shuangsui.reference import COLUMNS, REQUIRED
 
 SUFFIXES = (".csv", ".xlsx")
 _HINTS = {  # checked in this order
+    "results": ("result", "结果"),
     "conflicts": ("conflict", "回避"),
     "inspectors": ("inspector", "人员", "执法"),
     "enterprises": ("enterprise", "企业", "名录"),

@@ -42,6 +42,14 @@ def code(s: pd.Series) -> pd.Series:
     return _blank_to_none(s)
 
 
+def ident(s: pd.Series) -> pd.Series:
+    """Identifiers that keep their dashes (draw ids, checklist codes): half-width, upper
+    case, no spaces."""
+    s = s.astype("string").str.translate(_HALF_TABLE).str.upper()
+    s = s.str.replace(r"\s+", "", regex=True).str.replace("－", "-")
+    return _blank_to_none(s)
+
+
 def plain(s: pd.Series) -> pd.Series:
     """Short values from a fixed list (industry, 科室, status, email): half-width, trimmed."""
     s = s.astype("string").str.translate(_HALF_TABLE).str.strip()

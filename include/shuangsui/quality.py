@@ -15,7 +15,7 @@ from importlib import resources
 import pandas as pd
 
 from shuangsui import normalize, uscc
-from shuangsui.reference import COLUMNS, KEY_INDUSTRIES, KEYS
+from shuangsui.reference import ALL_ITEMS, COLUMNS, KEY_INDUSTRIES, KEYS, NO_PROBLEM
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -37,8 +37,16 @@ NORMALIZERS = {
         "inspector_id": normalize.code, "uscc": normalize.code, "reason": normalize.text,
         "source": normalize.plain, "decision": normalize.plain,
     },
+    "results": {
+        "draw_id": normalize.ident, "uscc": normalize.code, "item_code": normalize.ident,
+        "started_on": normalize.date, "ended_on": normalize.date, "finding": normalize.text,
+        "outcome": normalize.plain, "serious": lambda s: normalize.boolean(s, default=False),
+        "rectification": normalize.plain, "rectified_on": normalize.date,
+        "penalty_ref": normalize.text, "decided_on": normalize.date,
+    },
 }
-DEFAULTS = {"conflicts": {"source": "申报", "decision": "回避"}}
+DEFAULTS = {"conflicts": {"source": "申报", "decision": "回避"},
+            "results": {"item_code": ALL_ITEMS}}
 
 
 @dataclass
@@ -62,8 +70,9 @@ class Checked:
     seen_keys: pd.DataFrame | None = None  # keys present in the file, valid or not
 
 
-def normalized(entity: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Canonical columns normalized; defaults filled where a blank has a meaning."""
+def normalized(entity: str, frame: pd.DataFrame, draw_dates: dict | None = None) -> pd.DataFrame:
+    """Canonical columns normalized; defaults filled where a blank has a meaning; derived
+    columns that some expectations check (never applied to the database)."""
     df = frame.copy()
     for col, fn in NORMALIZERS[entity].items():
         df[col] = fn(df[col])
@@ -76,6 +85,12 @@ def normalized(entity: str, frame: pd.DataFrame) -> pd.DataFrame:
     if entity == "inspectors":
         df["cert_expiry_date"] = pd.to_datetime(df["cert_expiry"], format="%Y-%m-%d",
                                                 errors="coerce")
+    if entity == "results":
+        df["item_code"] = df["item_code"].replace({"全部": ALL_ITEMS, "ALL": ALL_ITEMS})
+        df["assignment"] = df["draw_id"].astype(str) + "|" + df["uscc"].astype(str)
+        df["draw_date"] = df["draw_id"].map(draw_dates or {})
+        df["names_item_if_problem"] = (df["outcome"] == NO_PROBLEM) | (
+            df["item_code"].notna() & (df["item_code"] != ALL_ITEMS))
     return df
 
 
@@ -141,11 +156,13 @@ def _detail(rule: str, value) -> str:
 
 
 def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
-          known_inspectors: list[str] = (), known_enterprises: list[str] = ()) -> Checked:
+          known_inspectors: list[str] = (), known_enterprises: list[str] = (),
+          known_assignments: list[str] = (), known_items: list[str] = (),
+          draw_dates: dict | None = None) -> Checked:
     """Normalize and validate one landed frame; split it into rows to apply and findings."""
     import great_expectations as gx
 
-    df = normalized(entity, frame)
+    df = normalized(entity, frame, draw_dates)
     cols = list(COLUMNS[entity])
     findings: list[Finding] = []
 
@@ -166,6 +183,9 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
         "today": pd.Timestamp(today),
         "known_inspectors": sorted(set(known_inspectors)),
         "known_enterprises": sorted(set(known_enterprises)),
+        "known_assignments": sorted(set(known_assignments)),
+        "known_items": sorted(set(known_items) | {ALL_ITEMS}),
+        "today_iso": today.isoformat(),
     }
     result = validation.run(
         batch_parameters={"dataframe": body}, expectation_parameters=params,
@@ -176,8 +196,10 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
     for r in result.results:
         cfg = r.expectation_config
         meta = cfg.meta or {}
-        column = meta.get("report_column") or cfg.kwargs.get("column") or ",".join(
-            cfg.kwargs.get("column_list", []))
+        kw = cfg.kwargs
+        columns = ([kw["column"]] if kw.get("column") else kw.get("column_list")
+                   or [kw[k] for k in ("column_A", "column_B") if kw.get(k)])
+        column = meta.get("report_column") or ",".join(columns)
         severity = getattr(cfg.severity, "value", str(cfg.severity))
         raised = (r.exception_info or {}).get("raised_exception")
         if raised:
@@ -190,8 +212,8 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
             "success": bool(r.success), "unexpected": len(unexpected),
         })
         for item in unexpected:
-            value = item.get(cfg.kwargs.get("column"), None) if cfg.kwargs.get("column") \
-                else {c: item.get(c) for c in cfg.kwargs.get("column_list", [])}
+            value = item.get(columns[0]) if len(columns) == 1 else \
+                {c: _plain(item.get(c)) for c in columns}
             if meta.get("report_column"):
                 value = body.loc[body["_row"] == item["_row"], meta["report_column"]].iloc[0]
             rule = meta.get("rule", cfg.type)

@@ -56,21 +56,45 @@ CONFLICT_COLUMNS = {
     "decision": ("决定", "处理决定"),
 }
 
+# Results of inspections (检查结果), one row per unit and checklist item; "全部" as the item
+# means every applicable item was checked and no problem found.
+OUTCOMES = ("未发现问题", "责令限期整改", "立案查处")
+NO_PROBLEM = "未发现问题"
+RECTIFICATION = ("无需整改", "整改中", "已整改")
+ALL_ITEMS = "全部"
+RESULT_COLUMNS = {
+    "draw_id": ("抽查任务编号", "任务编号"),
+    "uscc": ("统一社会信用代码", "信用代码"),
+    "item_code": ("检查事项编号", "事项编号"),
+    "started_on": ("检查开始日期", "开始日期"),
+    "ended_on": ("检查结束日期", "结束日期"),
+    "finding": ("检查发现", "发现问题", "检查情况"),
+    "outcome": ("检查结果", "处理结果"),
+    "serious": ("严重违法", "是否严重违法"),
+    "rectification": ("整改状态",),
+    "rectified_on": ("整改完成日期",),
+    "penalty_ref": ("处罚决定书文号", "决定书文号"),
+    "decided_on": ("处罚决定日期", "决定日期"),
+}
+
 # Columns a file must have to be usable at all (the rest may be blank or absent).
 REQUIRED = {
     "enterprises": ("uscc", "name", "industry", "department", "status"),
     "inspectors": ("inspector_id", "name", "cert_no", "cert_expiry", "department"),
     "conflicts": ("inspector_id", "uscc", "reason"),
+    "results": ("draw_id", "uscc", "item_code", "started_on", "ended_on", "outcome"),
 }
 COLUMNS = {
     "enterprises": ENTERPRISE_COLUMNS,
     "inspectors": INSPECTOR_COLUMNS,
     "conflicts": CONFLICT_COLUMNS,
+    "results": RESULT_COLUMNS,
 }
 KEYS = {
     "enterprises": ("uscc",),
     "inspectors": ("inspector_id",),
     "conflicts": ("inspector_id", "uscc"),
+    "results": ("draw_id", "uscc", "item_code"),
 }
 TRUE_WORDS = ("是", "Y", "YES", "TRUE", "1", "重点", "在岗")
 FALSE_WORDS = ("否", "N", "NO", "FALSE", "0", "非重点", "离岗", "不在岗")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import (
-    Boolean, Column, Connection, Engine, MetaData, String, Table, and_, exists, func, insert,
-    literal, or_, select, update,
+    Boolean, Column, Connection, Date, Engine, MetaData, String, Table, and_, exists, func,
+    insert, literal, or_, select, update,
 )
 
 from shuangsui import audit, db
@@ -31,7 +31,7 @@ from shuangsui.landing import Landed, UnusableFile, discover, read_file, read_ta
 from shuangsui.quality import Checked, check
 from shuangsui.reference import KEYS
 
-ORDER = ("enterprises", "inspectors", "conflicts")  # conflicts refer to both others
+ORDER = ("enterprises", "inspectors", "conflicts", "results")  # later refer to earlier
 
 
 @dataclass
@@ -73,10 +73,12 @@ def prepare(conn: Connection, landed: list[Landed], *, run_id: str, today: dt.da
         select(db.inspector.c.inspector_id).where(db.inspector.c.listed)).scalars())
     known_enterprises = set(conn.execute(
         select(db.enterprise.c.uscc).where(db.enterprise.c.listed)).scalars())
+    results = _result_context(conn) if by_entity["results"] else {}
     for entity in ORDER:
         for l in by_entity[entity]:
             c = check(entity, l.frame, today=today, known_inspectors=known_inspectors,
-                      known_enterprises=known_enterprises if entity == "conflicts" else ())
+                      known_enterprises=known_enterprises if entity == "conflicts" else (),
+                      **(results if entity == "results" else {}))
             prep.checked.setdefault(entity, []).append((l, c))
             prep.sources.append({"source": l.source, "entity": entity, "sha256": l.sha256,
                                  "encoding": l.encoding, "rows": c.rows,
@@ -87,6 +89,20 @@ def prepare(conn: Connection, landed: list[Landed], *, run_id: str, today: dt.da
             if entity == "inspectors":
                 known_inspectors |= set(c.valid["inspector_id"])
     return prep
+
+
+def _result_context(conn: Connection) -> dict:
+    """What results are checked against: the units of approved draws, their draw dates,
+    the checklist's item codes."""
+    d, s = db.draw, db.draw_selection
+    approved = ("approved", "notified", "in_progress", "closed")
+    rows = conn.execute(select(s.c.draw_id, s.c.uscc).join(d, d.c.draw_id == s.c.draw_id)
+                        .where(d.c.status.in_(approved))).all()
+    dates = {r.draw_id: r.drawn_at.date().isoformat() for r in conn.execute(
+        select(d.c.draw_id, d.c.drawn_at).where(d.c.status.in_(approved)))}
+    items = conn.execute(select(db.checklist_item.c.code).distinct()).scalars().all()
+    return {"known_assignments": [f"{a}|{b}" for a, b in rows], "draw_dates": dates,
+            "known_items": items}
 
 
 def _stage(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFrame) -> Table:
@@ -126,9 +142,11 @@ def _bulk_load(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
                 f"WITH (FORMAT csv, NULL '\\N')", buf)
     else:
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        dates = [c.name for c in table.columns if isinstance(c.type, Date)]
         for r in records:
-            if isinstance(r.get("cert_expiry"), str):
-                r["cert_expiry"] = dt.date.fromisoformat(r["cert_expiry"])
+            for c in dates:
+                if isinstance(r.get(c), str):
+                    r[c] = dt.date.fromisoformat(r[c])
         if records:
             conn.execute(table.insert(), records)
 
@@ -145,7 +163,7 @@ def apply_entity(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.Da
     stage = _stage(conn, entity, frame, seen)
 
     md = MetaData()
-    chg = Table(f"chg_{entity}", md, *[Column(k, String(40)) for k in keys],
+    chg = Table(f"chg_{entity}", md, *[Column(k, String(80)) for k in keys],
                 Column("kind", String(10)), prefixes=["TEMPORARY"])
     chg.drop(conn, checkfirst=True)
     chg.create(conn)
@@ -202,9 +220,10 @@ def apply(engine: Engine, prep: Prepared, *, now: dt.datetime, full_snapshot: bo
             # The same key valid in two files of one run: the later file wins.
             valid = valid.drop_duplicates(subset=list(KEYS[entity]), keep="last")
             seen = seen.drop_duplicates()
+            # Results are never a full snapshot: a result not in today's file still stands.
             summary["entities"][entity] = apply_entity(
                 conn, entity, valid, seen, now=now, run_id=prep.run_id,
-                full_snapshot=full_snapshot)
+                full_snapshot=full_snapshot and entity != "results")
         summary["quarantine_new"] = quarantined
         audit.record(conn, "registry_sync.applied", summary, actor=actor, entity="registry",
                      entity_key=prep.run_id, now=now)
