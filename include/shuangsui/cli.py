@@ -71,9 +71,7 @@ def cmd_verify(args) -> int:
     """Re-compute a draw from its published record; exit 1 on any mismatch."""
     from shuangsui.verify import verify_record
     result = verify_record(Path(args.record), pool_path=args.pool, roster_path=args.roster)
-    for c in result.checks:
-        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
-    print("MATCH" if result.ok else "MISMATCH")
+    print("\n".join(result.lines()))
     return 0 if result.ok else 1
 
 

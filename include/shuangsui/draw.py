@@ -48,9 +48,18 @@ class Unit:
 POOL_HEADER = "uscc,stratum,department,industry"
 
 
+def _field(value: str) -> str:
+    if any(ch in value for ch in ",\n\r"):
+        raise ValueError(f"a snapshot field may not contain a comma or newline: {value!r}")
+    return value
+
+
 def pool_snapshot(units: list[Unit]) -> str:
     """The canonical serialization of a pool: a header, then one line per unit sorted by
     USCC, fields joined by commas, every line ending in a newline."""
+    for u in units:
+        for v in (u.uscc, u.stratum, u.department, u.industry):
+            _field(v)
     lines = [POOL_HEADER] + [f"{u.uscc},{u.stratum},{u.department},{u.industry}"
                              for u in sorted(units)]
     return "\n".join(lines) + "\n"
@@ -60,7 +69,14 @@ def parse_pool(text: str) -> list[Unit]:
     lines = text.split("\n")
     if lines[0] != POOL_HEADER:
         raise ValueError(f"not a pool snapshot: first line is {lines[0]!r}")
-    return [Unit(*line.split(",")) for line in lines[1:] if line]
+    units = []
+    for n, line in enumerate(lines[1:], 2):
+        if line:
+            fields = line.split(",")
+            if len(fields) != 4:
+                raise ValueError(f"pool snapshot line {n}: expected 4 fields, got {line!r}")
+            units.append(Unit(*fields))
+    return units
 
 
 # --- targets ---------------------------------------------------------------------------
@@ -97,6 +113,8 @@ def select_targets(units: list[Unit], seed_hex: str, draw_id: str, n: int,
     strata = {KEY: [], OTHER: []}
     for u in units:
         strata[u.stratum].append(u.uscc)
+    if len(set(strata[KEY]) | set(strata[OTHER])) != len(units):
+        raise DrawRefused("R1: a unit appears twice in the pool; a pool lists each unit once")
     total = len(strata[KEY]) + len(strata[OTHER])
     if total < n:
         raise DrawRefused(f"R1 (第七条(一)): the pool has {total} units, {n} were asked for "
@@ -140,6 +158,8 @@ ROSTER_HEADER = "inspector_id,department,industries,cert_expiry,active"
 
 def roster_snapshot(roster: list[Inspector], conflicts: set[tuple[str, str]]) -> str:
     """Canonical roster and conflicts (回避关系: inspector_id, uscc), sorted, for the record."""
+    for i in roster:
+        _field(i.inspector_id), _field(i.department), [_field(x) for x in i.industries]
     lines = [ROSTER_HEADER] + [
         f"{i.inspector_id},{i.department},{'、'.join(sorted(i.industries))},"
         f"{i.cert_expiry.isoformat()},{int(i.active)}"

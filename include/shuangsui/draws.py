@@ -59,6 +59,9 @@ class Spec:
                                    f"between 0.5 and 1")
         if self.team_size < 2:
             raise draw.DrawRefused("R2: team size must be at least 2 (行政处罚法 第四十二条)")
+        if not self.inspection_date:
+            raise draw.DrawRefused("the inspection date (检查日期) is required")
+        dt.date.fromisoformat(self.inspection_date)
         if self.redraw_of and not (self.redraw_reason or "").strip():
             raise draw.DrawRefused("a re-draw must say why the earlier draw is redone")
         return self
@@ -264,6 +267,7 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
         roster, conflicts = draw.parse_roster(roster_text)
         seed = draw.seed(row.secret, row.public_value)
         on = dt.date.fromisoformat(params["inspection_date"])
+        previous: dict[str, set[str]] = {}
         try:
             targets = draw.select_targets(units, seed, draw_id, params["units"],
                                           params["key_share"], params["allow_shortfall"])
@@ -281,7 +285,7 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
                 status="refused", refusal=str(refused), seed=seed, drawn_at=now))
             audit.record(conn, "draw.refused", {"draw_id": draw_id, "reason": str(refused)},
                          actor=actor, entity="draw", entity_key=draw_id, now=now)
-            record(conn, draw_id)
+            record(conn, draw_id, previous=previous)
     if refused:
         raise refused
     with engine.begin() as conn:
@@ -350,7 +354,8 @@ def record(conn: Connection, draw_id: str, previous: dict | None = None) -> dict
         "previous_inspectors": {k: sorted(v) for k, v in (previous or {}).items()},
         "recusals": [
             {"uscc": r.uscc, "inspector_id": r.inspector_id, "decision": r.decision,
-             "replacement": r.replacement}
+             "replacement": r.replacement,
+             "decided_at": r.decided_at.isoformat() + "Z" if r.decided_at else None}
             for r in conn.execute(select(db.recusal).where(db.recusal.c.draw_id == draw_id)
                                   .order_by(db.recusal.c.id))],
         "refusal": row.refusal, "redraw_of": row.redraw_of, "redraw_reason": row.redraw_reason,
@@ -465,10 +470,19 @@ def decide_recusal(engine: Engine, recusal_id: int, *, approved: bool, by: str,
     r_t, t = db.recusal, db.team_assignment
     with engine.begin() as conn:
         req = conn.execute(select(r_t).where(r_t.c.id == recusal_id)).first()
+        unfilled = None
         if req.decision is None:
             replacement = None
             if approved:
-                replacement = _replace(conn, req, now)
+                try:
+                    replacement = _replace(conn, req, now)
+                except draw.TeamImpossible as e:
+                    # The recusal stands; the team is short and must be drawn again.
+                    unfilled = e
+                    conn.execute(t.update().where(
+                        t.c.draw_id == req.draw_id, t.c.uscc == req.uscc,
+                        t.c.inspector_id == req.inspector_id, t.c.active).values(active=False))
+                    reason = f"{reason}（无符合条件的替补人员，须重新抽取该单位检查组）".lstrip()
             conn.execute(r_t.update().where(r_t.c.id == recusal_id).values(
                 decision="approved" if approved else "rejected", decided_by=by,
                 decided_at=now, decision_reason=reason, replacement=replacement))
@@ -479,7 +493,9 @@ def decide_recusal(engine: Engine, recusal_id: int, *, approved: bool, by: str,
                          actor=by, entity="recusal", entity_key=str(recusal_id), now=now)
         record(conn, req.draw_id)
         req = conn.execute(select(r_t).where(r_t.c.id == recusal_id)).first()
-        return dict(req._mapping)
+    if unfilled:
+        raise unfilled
+    return dict(req._mapping)
 
 
 def _replace(conn: Connection, req, now: dt.datetime) -> str:

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from shuangsui import draw
 
-APPROVED = ("回避", "approved")              # a recusal the 分管领导 granted
-PENDING = (None, "", "待定", "pending")     # not yet decided: the team stands as drawn
+APPROVED = ("approved", "回避")              # a recusal the 分管领导 granted
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -227,19 +226,32 @@ def verify_record(record_path: str | Path, pool_path: str | Path | None = None,
         v.add("record", False, f"{record_path.name} is not UTF-8 JSON: {e}")
         return v
     v.draw_id = rec.get("draw_id")
-    secret, seed_rec = rec.get("secret"), rec.get("seed")
-    v.status = rec.get("status") or ("committed" if secret is None and seed_rec is None
-                                     else "drawn")
-    params = rec.get("params") or {}
+    v.status = rec.get("status") or ("committed" if rec.get("secret") is None
+                                     and rec.get("seed") is None else "drawn")
     folder = record_path.parent
 
-    # --- algorithm, commitment and seed ---------------------------------------------------
+    seed = _check_seed(v, rec)
+    units = _check_pool(v, rec, Path(pool_path) if pool_path else
+                        folder / (rec.get("pool") or {}).get("snapshot", "pool.csv"))
+    roster, conflicts = _check_roster(v, rec, Path(roster_path) if roster_path else None,
+                                      folder)
+    if v.status == "committed":
+        v.add("stage", True, "the draw is committed, not drawn: the secret is not published "
+                             "yet, so targets and teams cannot be re-computed; verify again "
+                             "once it is drawn")
+        return v
+    targets = _check_targets(v, rec, units, seed)
+    _check_teams(v, rec, units, targets, roster, conflicts, seed)
+    return v
+
+
+def _check_seed(v: Verification, rec: dict) -> str | None:
+    """The algorithm, the commitment and the seed; returns the seed to re-compute with."""
     algo = rec.get("algorithm")
     v.add("algorithm", algo == draw.ALGORITHM,
           f"{algo}" if algo == draw.ALGORITHM else
           f"the record was drawn with {algo!r}, this verifier implements {draw.ALGORITHM!r}")
-
-    commit = rec.get("commitment")
+    secret, seed_rec, commit = rec.get("secret"), rec.get("seed"), rec.get("commitment")
     if not isinstance(commit, str) or not HEX64.fullmatch(commit):
         v.add("commitment", False, f"the record's commitment {commit!r} is not 64 lowercase "
                                    f"hex digits")
@@ -253,157 +265,161 @@ def verify_record(record_path: str | Path, pool_path: str | Path | None = None,
               f"SHA-256(secret) = {_short(commit)} as committed" if got == commit else
               f"SHA-256(secret) is {got}, the record committed to {commit}: the published "
               f"secret is not the one committed to before the draw")
-
+    if secret is None:
+        if seed_rec is not None:
+            v.add("seed", False, f"the record gives seed {_short(seed_rec)} but no secret to "
+                                 f"derive it from")
+        return seed_rec
     public_value = rec.get("public_value") or ""
-    seed = seed_rec
-    if secret is not None:
-        seed = draw.seed(secret, public_value)
-        v.add("seed", seed == seed_rec,
-              f"SHA-256(secret|public value {public_value!r}) = {_short(seed)}"
-              if seed == seed_rec else
-              f"SHA-256(secret|public value {public_value!r}) is {seed}, the record says "
-              f"{seed_rec}; the draw is re-computed with {_short(seed)}")
-    elif seed_rec is not None:
-        v.add("seed", False, f"the record gives seed {_short(seed_rec)} but no secret to "
-                             f"derive it from")
+    # The draw is re-computed from the committed secret, whatever seed the record shows.
+    seed = draw.seed(secret, public_value)
+    v.add("seed", seed == seed_rec,
+          f"SHA-256(secret|public value {public_value!r}) = {_short(seed)}"
+          if seed == seed_rec else
+          f"SHA-256(secret|public value {public_value!r}) is {seed}, the record says "
+          f"{seed_rec}; the draw is re-computed with {_short(seed)}")
+    return seed
 
-    # --- the pool snapshot ----------------------------------------------------------------
-    pool_info = rec.get("pool") or {}
-    pool_file = Path(pool_path) if pool_path else folder / pool_info.get("snapshot", "pool.csv")
-    units = None
+
+def _check_pool(v: Verification, rec: dict, pool_file: Path) -> list[draw.Unit] | None:
+    """The pool snapshot: hash, size, key count and canonical form; returns its units."""
+    info = rec.get("pool") or {}
     data, err = _read(pool_file)
     if data is None:
         v.add("pool snapshot", False, err)
+        return None
+    problems, units, size = [], None, ""
+    got = hashlib.sha256(data).hexdigest()
+    if got != info.get("sha256"):
+        problems.append(f"SHA-256 of {pool_file.name} is {got}, the record says "
+                        f"{info.get('sha256')}")
+    text, err = _decode(data, pool_file)
+    if text is None:
+        problems.append(err)
     else:
-        problems = []
-        got = hashlib.sha256(data).hexdigest()
-        if got != pool_info.get("sha256"):
-            problems.append(f"SHA-256 of {pool_file.name} is {got}, the record says "
-                            f"{pool_info.get('sha256')}")
-        text, err = _decode(data, pool_file)
-        if text is None:
+        with _no_gc():
+            units, err = _parse_pool(text, pool_file.name)
+        if units is None:
             problems.append(err)
         else:
-            with _no_gc():
-                units, err = _parse_pool(text, pool_file.name)
-            if units is None:
-                problems.append(err)
-            else:
-                if len(units) != pool_info.get("size"):
-                    problems.append(f"{pool_file.name} lists {len(units)} units, the record "
-                                    f"says {pool_info.get('size')}")
-                key = sum(1 for u in units if u.stratum == draw.KEY)
-                size = f"{len(units)} units ({key} key)"
-                if "key" in pool_info and key != pool_info["key"]:
-                    problems.append(f"{pool_file.name} has {key} key (K) units, the record "
-                                    f"says {pool_info['key']}")
-                if text != "" and not text.endswith("\n"):
-                    problems.append(f"{pool_file.name} does not end in a newline")
-                bad = _pool_canonical(units)
-                if bad:
-                    problems.append(f"{pool_file.name} is not canonical: {bad}")
-        v.add("pool snapshot", not problems, _summary(problems) if problems else
-              f"{pool_file.name}: SHA-256 {_short(got)}, {size}")
+            key = sum(1 for u in units if u.stratum == draw.KEY)
+            size = f"{len(units)} units ({key} key)"
+            if len(units) != info.get("size"):
+                problems.append(f"{pool_file.name} lists {len(units)} units, the record "
+                                f"says {info.get('size')}")
+            if "key" in info and key != info["key"]:
+                problems.append(f"{pool_file.name} has {key} key (K) units, the record "
+                                f"says {info['key']}")
+            if not text.endswith("\n"):
+                problems.append(f"{pool_file.name} does not end in a newline")
+            bad = _pool_canonical(units)
+            if bad:
+                problems.append(f"{pool_file.name} is not canonical: {bad}")
+    v.add("pool snapshot", not problems, _summary(problems) if problems else
+          f"{pool_file.name}: SHA-256 {_short(got)}, {size}")
+    return units
 
-    # --- the roster snapshot --------------------------------------------------------------
-    roster_info = rec.get("roster") or {}
-    roster_hash = roster_info.get("sha256", rec.get("roster_sha256"))
-    roster_file = (Path(roster_path) if roster_path
-                   else folder / roster_info.get("snapshot", "roster.csv"))
-    roster = conflicts = None
-    if roster_path is None and not roster_file.exists():
-        v.add("roster snapshot", True, f"not checked: {roster_file.name} not found beside "
-                                       f"the record", skipped=True)
+
+def _check_roster(v: Verification, rec: dict, roster_file: Path | None, folder: Path):
+    """The roster snapshot's hash; returns (roster, conflicts), or (None, None) if absent.
+    A roster named by the caller must exist; the default one may be missing."""
+    info = rec.get("roster") or {}
+    want = info.get("sha256", rec.get("roster_sha256"))     # commitment.json: flat
+    if roster_file is None:
+        roster_file = folder / info.get("snapshot", "roster.csv")
+        if not roster_file.exists():
+            v.add("roster snapshot", True, f"not checked: {roster_file.name} not found "
+                                           f"beside the record", skipped=True)
+            return None, None
+    data, err = _read(roster_file)
+    if data is None:
+        v.add("roster snapshot", False, err)
+        return None, None
+    problems, roster, conflicts = [], None, None
+    got = hashlib.sha256(data).hexdigest()
+    if got != want:
+        problems.append(f"SHA-256 of {roster_file.name} is {got}, the record says {want}")
+    text, err = _decode(data, roster_file)
+    if text is None:
+        problems.append(err)
     else:
-        data, err = _read(roster_file)
-        problems = []
-        if data is None:
-            problems.append(err)
-        else:
-            got = hashlib.sha256(data).hexdigest()
-            if got != roster_hash:
-                problems.append(f"SHA-256 of {roster_file.name} is {got}, the record says "
-                                f"{roster_hash}")
-            text, err = _decode(data, roster_file)
-            if text is None:
-                problems.append(err)
-            else:
-                try:
-                    roster, conflicts = draw.parse_roster(text)
-                except (ValueError, TypeError) as e:
-                    problems.append(f"{roster_file.name} cannot be read: {e}")
-        v.add("roster snapshot", not problems, _summary(problems) if problems else
-              f"{roster_file.name}: SHA-256 {_short(got)}, {len(roster)} inspectors, "
-              f"{len(conflicts)} conflicts (回避关系)")
+        try:
+            roster, conflicts = draw.parse_roster(text)
+        except (ValueError, TypeError) as e:
+            problems.append(f"{roster_file.name} cannot be read: {e}")
+    v.add("roster snapshot", not problems, _summary(problems) if problems else
+          f"{roster_file.name}: SHA-256 {_short(got)}, {len(roster)} inspectors, "
+          f"{len(conflicts)} conflicts (回避关系)")
+    return roster, conflicts
 
-    if v.status == "committed":
-        v.add("stage", True, "the draw is committed, not drawn: the secret is not published "
-                             "yet, so targets and teams cannot be re-computed; verify again "
-                             "once it is drawn")
-        return v
 
-    # --- targets --------------------------------------------------------------------------
-    targets = None
-    recorded_targets = rec.get("targets") or []
+def _check_targets(v: Verification, rec: dict, units: list[draw.Unit] | None,
+                   seed: str | None) -> list[draw.Target] | None:
+    """Re-draw the units (R1, R4) and compare with the record; returns the targets."""
+    params, recorded = rec.get("params") or {}, rec.get("targets") or []
     refusal = rec.get("refusal")
     if units is None:
         v.add("targets", False, "not re-computed: the pool snapshot cannot be read")
-    elif seed is None:
+        return None
+    if seed is None:
         v.add("targets", False, "not re-computed: the record gives neither secret nor seed")
-    else:
-        try:
-            with _no_gc():
-                targets = draw.select_targets(units, seed, v.draw_id, params.get("units"),
-                                              params.get("key_share", 0.5),
-                                              params.get("allow_shortfall", False))
-        except draw.DrawRefused as e:
-            if v.status == "refused" and refusal == str(e):
-                v.add("targets", True, f"refused as recorded: {e}")
-            else:
-                v.add("targets", False, f"the algorithm refuses this draw ({e}), the record "
-                                        f"has status {v.status} with {len(recorded_targets)} "
-                                        f"targets" + (f" and refusal {refusal!r}"
-                                                      if refusal else ""))
-        except (TypeError, ValueError) as e:
-            v.add("targets", False, f"not re-computed: bad parameters {params!r}: {e}")
+        return None
+    share = params.get("key_share", 0.5)
+    try:
+        with _no_gc():
+            targets = draw.select_targets(units, seed, v.draw_id, params.get("units"), share,
+                                          params.get("allow_shortfall", False))
+    except draw.DrawRefused as e:
+        if v.status == "refused" and refusal == str(e):
+            v.add("targets", True, f"refused as recorded: {e}")
         else:
-            key = sum(t.stratum == draw.KEY for t in targets)
-            quota = draw.key_quota(len(targets), params.get("key_share", 0.5))
-            if v.status == "refused" and not recorded_targets:
-                # refused at the team stage: no targets were kept; the teams check decides
-                v.add("targets", True, f"{len(targets)} units re-computed ({key} key, quota "
-                                       f"{quota}); the draw was refused after them")
-            else:
-                diff = _compare_targets(targets, recorded_targets)
-                v.add("targets", diff is None,
-                      f"{len(targets)} units re-computed and equal to the record ({key} key, "
-                      f"quota {quota})" if diff is None else diff)
+            v.add("targets", False, f"the algorithm refuses this draw ({e}), the record has "
+                                    f"status {v.status} with {len(recorded)} targets"
+                                    + (f" and refusal {refusal!r}" if refusal else ""))
+        return None
+    except (TypeError, ValueError, KeyError) as e:
+        v.add("targets", False, f"not re-computed: bad parameters or pool ({e!r})")
+        return None
+    key = sum(t.stratum == draw.KEY for t in targets)
+    quota = draw.key_quota(len(targets), share)
+    if v.status == "refused" and not recorded:
+        # refused at the team stage: no targets were kept; the teams check decides
+        v.add("targets", True, f"{len(targets)} units re-computed ({key} key, quota "
+                               f"{quota}); the draw was refused after them")
+    else:
+        diff = _compare_targets(targets, recorded)
+        v.add("targets", diff is None, diff or f"{len(targets)} units re-computed and equal "
+                                               f"to the record ({key} key, quota {quota})")
+    return targets
 
-    # --- teams ----------------------------------------------------------------------------
+
+def _check_teams(v: Verification, rec: dict, units: list[draw.Unit] | None,
+                 targets: list[draw.Target] | None, roster: list[draw.Inspector] | None,
+                 conflicts: set | None, seed: str | None) -> None:
+    """Re-draw the teams (R2, R3), check the recorded ones on their own, replay recusals."""
+    params, refusal = rec.get("params") or {}, rec.get("refusal")
+    recorded_targets = rec.get("targets") or []
+    recorded, current = rec.get("teams") or [], rec.get("current_teams") or []
     units_by_uscc: dict[str, draw.Unit] = {}
     if units is not None:
         want = {t.get("uscc") for t in recorded_targets} | {t.uscc for t in targets or []}
         units_by_uscc = {u.uscc: u for u in units if u.uscc in want}
-    on = None
     try:
         on = dt.date.fromisoformat(params.get("inspection_date"))
     except (TypeError, ValueError):
-        pass
+        on = None
     previous = {k: set(x) for k, x in (rec.get("previous_inspectors") or {}).items()}
     team_size = params.get("team_size", 2)
     cap = params.get("max_per_inspector")
-    if cap is None and roster is not None:
-        cap = draw.default_cap(len(targets if targets is not None else recorded_targets),
-                               team_size,
-                               sum(1 for i in roster if i.active))
-    recorded_teams = rec.get("teams") or []
+    if cap is None and roster is not None and on is not None:
+        cap = draw.team_cap(None, [units_by_uscc[t.get("uscc")] for t in recorded_targets
+                                   if t.get("uscc") in units_by_uscc], team_size, roster, on)
     if roster is None:
         v.add("teams", True, "not re-computed: no roster snapshot", skipped=True)
     elif targets is None:
-        if v.status == "refused" and not recorded_teams and any(
-                c.name == "targets" and c.ok for c in v.checks):
-            pass  # refused at the targets stage: there are no teams to check
-        else:
+        refused_early = v.status == "refused" and any(c.name == "targets" and c.ok
+                                                      for c in v.checks)
+        if not (refused_early and not recorded):   # a draw refused for its units has no teams
             v.add("teams", False, "not re-computed: the targets could not be re-computed")
     elif on is None:
         v.add("teams", False, f"not re-computed: inspection date "
@@ -418,31 +434,27 @@ def verify_record(record_path: str | Path, pool_path: str | Path | None = None,
                 v.add("teams", True, f"refused as recorded: {e}")
             else:
                 v.add("teams", False, f"the algorithm finds no valid team ({e}), the record "
-                                      f"has status {v.status} with {len(recorded_teams)} teams")
+                                      f"has status {v.status} with {len(recorded)} teams")
         else:
-            diff = _compare_teams(teams, recorded_teams)
-            v.add("teams", diff is None,
-                  f"{len(teams)} teams of {team_size} re-computed and equal to the record "
-                  f"(cap {cap} per inspector)" if diff is None else diff)
+            diff = _compare_teams(teams, recorded)
+            v.add("teams", diff is None, diff or f"{len(teams)} teams of {team_size} "
+                                                 f"re-computed and equal to the record (cap "
+                                                 f"{cap} per inspector)")
 
-    # --- the recorded teams on their own (R2, R3) ------------------------------------------
     by_id = {i.inspector_id: i for i in roster} if roster is not None else None
-    current = rec.get("current_teams") or []
-    problems = (_team_problems("team", recorded_teams, by_id, units_by_uscc, conflicts, on)
-                + _team_problems("current team", current, by_id, units_by_uscc, conflicts, on))
-    if recorded_teams or current:
+    if recorded or current:
+        problems = (_team_problems("team", recorded, by_id, units_by_uscc, conflicts, on)
+                    + _team_problems("current team", current, by_id, units_by_uscc,
+                                     conflicts, on))
         scope = ("" if roster is not None else
                  " (size only: without the roster, conflicts and qualifications are unknown)")
         v.add("team rules (R2, R3)", not problems, _summary(problems) if problems else
-              f"{len(recorded_teams)} teams: each at least 2 distinct qualified inspectors, "
+              f"{len(recorded)} teams: each at least 2 distinct qualified inspectors, "
               f"none with a conflict of interest{scope}")
-
-    # --- recusals (回避) and the teams as they stand now ----------------------------------
     recusals = rec.get("recusals") or []
     if recusals or current:
-        _check_recusals(v, recusals, recorded_teams, current, units_by_uscc, roster, conflicts,
+        _check_recusals(v, recusals, recorded, current, units_by_uscc, roster, conflicts,
                         by_id, seed, on, previous, cap)
-    return v
 
 
 def _check_recusals(v: Verification, recusals: list[dict], teams: list[dict],
@@ -450,16 +462,22 @@ def _check_recusals(v: Verification, recusals: list[dict], teams: list[dict],
                     roster: list[draw.Inspector] | None, conflicts: set | None,
                     by_id: dict | None, seed: str | None, on: dt.date | None,
                     previous: dict[str, set[str]], cap: int | None) -> None:
-    """Replay the approved recusals in order on the original teams: each leaving inspector
-    must be on the team, each replacement eligible (R3); the result must be current_teams."""
+    """Replay the approved recusals, in the order they were decided, on the original teams
+    as draws.decide_recusal does: the leaving inspector must be on the team and the
+    replacement must be draw.replacement's answer (R3); the result must be current_teams."""
     now = {t.get("uscc"): list(t.get("members") or []) for t in teams}
+    lead = {u: (m[0] if m else None) for u, m in now.items()}
     recused: dict[str, set[str]] = {}
-    problems, notes = [], []
+    problems = []
     approved = 0
-    for n, r in enumerate(recusals, 1):
+    exact = by_id is not None and seed is not None and on is not None and cap is not None
+    # decided_at, where a record gives it, is the order the replacements were drawn in
+    order = sorted(range(len(recusals)), key=lambda k: (recusals[k].get("decided_at") or "", k))
+    for k in order:
+        r = recusals[k]
         uscc, leaving, repl, decision = (r.get("uscc"), r.get("inspector_id"),
                                          r.get("replacement"), r.get("decision"))
-        where = f"recusal {n} ({leaving} from unit {uscc})"
+        where = f"recusal {k + 1} ({leaving} from unit {uscc})"
         if decision not in APPROVED:
             if repl is not None:
                 problems.append(f"{where}: decision {decision!r} is not an approval, yet a "
@@ -476,9 +494,8 @@ def _check_recusals(v: Verification, recusals: list[dict], teams: list[dict],
         if repl is None:
             problems.append(f"{where}: approved but no replacement recorded")
             continue
-        if by_id is not None and uscc in units and on is not None and seed is not None:
-            unit = units[uscc]
-            i = by_id.get(repl)
+        if exact and uscc in units:
+            unit, i = units[uscc], by_id.get(repl)
             if i is None:
                 problems.append(f"{where}: replacement {repl} is not in the roster snapshot")
             elif (repl, uscc) in conflicts:
@@ -487,56 +504,69 @@ def _check_recusals(v: Verification, recusals: list[dict], teams: list[dict],
             elif not i.qualified(unit, on):
                 problems.append(f"{where}: replacement {repl} is not qualified for the unit "
                                 f"on {on} (R2)")
-            elif repl in team or repl == leaving or repl in recused.get(uscc, set()):
-                problems.append(f"{where}: replacement {repl} is already on the team or was "
-                                f"recused from this unit")
             else:
                 expected = expected_replacement(now, uscc, leaving, unit, roster, conflicts,
                                                 seed, on, previous.get(uscc, set()),
                                                 recused.get(uscc, set()), cap)
                 if expected != repl:
-                    notes.append(f"recusal {n}: replacement {repl} is eligible but the "
-                                 f"next in rank order is {expected}")
+                    problems.append(f"{where}: expected replacement {expected} (the next "
+                                    f"eligible inspector in rank order), recorded {repl}")
         elif repl in team:
             problems.append(f"{where}: replacement {repl} is already on the team")
         recused.setdefault(uscc, set()).add(leaving)
         now[uscc] = [repl if m == leaving else m for m in team]
-    detail = (f"{approved} approved recusal(s) of {len(recusals)}, every replacement eligible "
-              f"and free of conflicts" + ("" if by_id is not None else
-                                          " (not checked without the roster)"))
-    if notes:
-        detail += "; note: " + "; ".join(notes[:3])
+        if lead.get(uscc) == leaving:
+            lead[uscc] = repl                     # the replacement takes the leaving role
     if recusals:
-        v.add("recusals (R3)", not problems, _summary(problems) if problems else detail)
+        v.add("recusals (R3)", not problems, _summary(problems) if problems else
+              f"{approved} approved recusal(s) of {len(recusals)}, each replacement "
+              + ("the next eligible inspector in rank order" if exact else
+                 "new to the team (eligibility not checked without the roster)"))
     if current:
-        mismatch = []
-        for t in current:
-            want = now.get(t.get("uscc"))
-            got = list(t.get("members") or [])
-            if want is None or sorted(want) != sorted(got):
-                mismatch.append(f"unit {t.get('uscc')}: recorded {got}, the teams after the "
-                                f"approved recusals are {want}")
-        if set(now) - {t.get("uscc") for t in current}:
-            mismatch.append(f"units without a current team: "
-                            f"{sorted(set(now) - {t.get('uscc') for t in current})}")
-        v.add("current teams", not mismatch, _summary(mismatch) if mismatch else
-              f"{len(current)} current teams = original teams after {approved} approved "
-              f"recusal(s)")
+        _check_current(v, current, now, lead, seed, approved)
+
+
+def _check_current(v: Verification, current: list[dict], now: dict[str, list[str]],
+                   lead: dict[str, str | None], seed: str | None, approved: int) -> None:
+    """current_teams lists each team lead first, then the others by inspector rank."""
+    mismatch = []
+    for n, t in enumerate(current, 1):
+        uscc, got = t.get("uscc"), list(t.get("members") or [])
+        want = now.get(uscc)
+        if want is None:
+            mismatch.append(f"current team {n}: unit {uscc} has no team in the draw")
+            continue
+        if seed is not None:
+            rest = sorted((m for m in want if m != lead[uscc]),
+                          key=lambda m: (draw.inspector_rank(seed, uscc, m), m))
+            want = [lead[uscc]] + rest
+            same = got == want and t.get("lead", want[0]) == want[0]
+        else:
+            same = sorted(got) == sorted(want)
+        if not same:
+            mismatch.append(f"current team {n} (unit {uscc}): expected {want} (lead "
+                            f"{lead[uscc]}), recorded {got} (lead {t.get('lead')})")
+    missing = sorted(set(now) - {t.get("uscc") for t in current})
+    if missing:
+        mismatch.append(f"units without a current team: {missing}")
+    v.add("current teams", not mismatch, _summary(mismatch) if mismatch else
+          f"{len(current)} current teams = original teams after {approved} approved "
+          f"recusal(s), lead first")
 
 
 def expected_replacement(teams_now: dict[str, list[str]], uscc: str, leaving: str,
                          unit: draw.Unit, roster: list[draw.Inspector], conflicts: set,
                          seed: str, on: dt.date, previous: set[str], recused: set[str],
-                         cap: int | None) -> str | None:
-    """The rank-order replacement (draw.replacement), excluding inspectors recused from this
-    unit before and those already at the cap with the teams as they stand."""
+                         cap: int) -> str | None:
+    """The replacement draws.decide_recusal draws: draw.replacement, excluding inspectors
+    recused from this unit before and those at the draw's cap with the teams as they stand."""
     load: dict[str, int] = {}
     for members in teams_now.values():
         for m in members:
             load[m] = load.get(m, 0) + 1
-    at_cap = {m for m, k in load.items() if cap is not None and k >= cap}
+    excluded = recused | {m for m, k in load.items() if k >= cap}
     try:
-        return draw.replacement(draw.Team(uscc, list(teams_now[uscc])), leaving, unit, roster,
-                                conflicts, seed, on, previous, recused | at_cap)
+        return draw.replacement(teams_now[uscc], leaving, unit, roster, conflicts, seed, on,
+                                previous, excluded)
     except draw.TeamImpossible:
         return None
