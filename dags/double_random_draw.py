@@ -21,7 +21,8 @@ from __future__ import annotations
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 
-from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
+from shuangsui_airflow import (DEFAULT_ARGS, START, LeaderApprovalNotifier, engine_for_task,
+                               run_moment, smtp_settings)
 from shuangsui_calendar import WorkingDayTimetable, round_of
 
 DEPARTMENTS = ["危险化学品监管科", "非煤矿山监管科", "冶金工贸监管科", "综合监督管理科"]
@@ -108,6 +109,7 @@ def double_random_draw():
             body="{{ ti.xcom_pull(task_ids='one_draw.perform', map_indexes=ti.map_index) }}",
             options=["批准", "驳回"],
             params={"reason": Param("", type="string", title="意见（驳回时请写明理由）")},
+            notifiers=[LeaderApprovalNotifier()],
         )
 
         @task
@@ -124,10 +126,35 @@ def double_random_draw():
                                now=now)
             return rec["status"]
 
+        @task
+        def render_notices(draw_id: str, status: str) -> int:
+            """检查通知书, 任务单 and the summary, as DOCX and HTML, versioned. Skipped
+            (and so is sending) unless the 分管领导 approved."""
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from shuangsui import notices
+
+            if status != "approved":
+                raise AirflowSkipException(f"draw {draw_id} is {status}: nothing is sent")
+            _, now, _ = run_moment(get_current_context())
+            return len(notices.render_draw(engine_for_task(), draw_id, now=now))
+
+        @task
+        def send_task_sheets(draw_id: str) -> dict:
+            """Email each inspector his 任务单 with the notices (outbox: never twice)."""
+            from shuangsui import dispatch, mail
+
+            _, now, _ = run_moment(get_current_context())
+            eng = engine_for_task()
+            dispatch.queue_task_sheets(eng, draw_id, now=now)
+            return mail.send_pending(eng, smtp_settings(), now=now, kinds=("task_sheet",),
+                                     draw_id=draw_id)
+
         draw_id = commit(spec)
         summary = perform(draw_id)
         summary >> approve
-        decide(draw_id, approve.output)
+        status = decide(draw_id, approve.output)
+        render_notices(draw_id, status) >> send_task_sheets(draw_id)
 
     one_draw.expand(spec=plan_draws())
 

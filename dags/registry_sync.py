@@ -14,9 +14,15 @@ a whole fails the run and changes nothing. A success updates the `shuangsui_regi
 """
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import dag
 
-from shuangsui_airflow import DEFAULT_ARGS, REGISTRY, START, run_moment
+from shuangsui_airflow import DEFAULT_ARGS, REGISTRY, START, intake, intake_params
+
+
+def _landing():
+    from shuangsui import config
+
+    return config.landing_dir()
 
 
 @dag(
@@ -26,68 +32,10 @@ from shuangsui_airflow import DEFAULT_ARGS, REGISTRY, START, run_moment
     tags=["registry", "data-quality"],
     doc_md=__doc__,
     default_args=DEFAULT_ARGS,
-    params={
-        "source": Param(None, type=["null", "string"], title="Landing file or folder",
-                        description="Default: the landing folder (SHUANGSUI_LANDING_DIR)."),
-        "full_snapshot": Param(True, type="boolean", title="Full directory",
-                               description="Units missing from the files are marked 移出名录 "
-                                           "(never deleted). Off for partial updates."),
-        "upstream_conn_id": Param(None, type=["null", "string"],
-                                  title="Upstream database connection id"),
-        "upstream_tables": Param({}, type="object", title="Upstream tables",
-                                 description='e.g. {"enterprises": "ent_dir", '
-                                             '"inspectors": "staff", "conflicts": "recusals"}'),
-    },
+    params=intake_params("Default: the landing folder (SHUANGSUI_LANDING_DIR)."),
 )
 def registry_sync():
-    @task
-    def prepare(params) -> str:
-        """Read, normalize and validate; nothing is written to the directories yet."""
-        from shuangsui import config, db, registry
-
-        run_id, now, today = run_moment(get_current_context())
-        upstream = []
-        if params.get("upstream_conn_id"):
-            from airflow.sdk import BaseHook
-
-            c = BaseHook.get_connection(params["upstream_conn_id"])
-            url = registry.sqlalchemy_url(c.conn_type, c.host, c.schema, c.login, c.password,
-                                          c.port, c.extra_dejson)
-            upstream = [(url, table, entity, f"conn:{c.conn_id}/{table}")
-                        for entity, table in params["upstream_tables"].items()]
-        source = params.get("source")
-        if source is None and not upstream:
-            source = str(config.landing_dir())
-        work = config.work_dir() / "registry_sync" / run_id.replace(":", "_")
-        try:
-            return str(registry.prepare_run(db.engine(), source, upstream, run_id=run_id,
-                                            today=today, workdir=work, now=now))
-        except registry.UnusableFile as e:
-            from airflow.sdk.exceptions import AirflowFailException
-
-            raise AirflowFailException(str(e)) from e  # a bad file: retrying will not help
-
-    @task(outlets=[REGISTRY])
-    def apply(prepared: str, params) -> dict:
-        """Quarantine bad rows and apply valid ones, in one transaction."""
-        from shuangsui import db, registry
-
-        _, now, _ = run_moment(get_current_context())
-        summary = registry.apply_run(db.engine(), prepared, now=now,
-                                     full_snapshot=params["full_snapshot"])
-        return {"entities": summary["entities"], "quarantine_new": summary["quarantine_new"]}
-
-    @task
-    def report(prepared: str, summary: dict) -> str:
-        """Write the human-readable data-quality report and say where it is."""
-        from shuangsui import report as reports
-
-        path = reports.quality_report(prepared, summary)
-        print(f"data-quality report: {path}")
-        return str(path)
-
-    prepared = prepare()
-    report(prepared, apply(prepared))
+    intake(REGISTRY, _landing)
 
 
 registry_sync()

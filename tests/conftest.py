@@ -24,6 +24,9 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("SHUANGSUI_DATA_DIR", str(_AIRFLOW_HOME / "data"))
+# Real DAG runs under dag.test() wait out retry delays: keep one retry, one second later.
+os.environ["SHUANGSUI_TASK_RETRIES"] = "1"
+os.environ["SHUANGSUI_RETRY_DELAY_SECONDS"] = "1"
 
 PG_URL = os.environ.get("SHUANGSUI_TEST_PG_URL")
 

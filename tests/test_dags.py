@@ -98,8 +98,8 @@ def registry_loaded(business_env):
 
 
 @pytest.mark.e2e
-def test_draw_waits_for_the_leader_and_records_his_approval(airflow_db, registry_loaded,
-                                                            dagbag):
+def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
+        airflow_db, registry_loaded, dagbag, smtp_server):
     from shuangsui import draws
 
     dr = _run_with("double_random_draw", {"department": "危险化学品监管科", "units": 12,
@@ -111,21 +111,32 @@ def test_draw_waits_for_the_leader_and_records_his_approval(airflow_db, registry
         assert audit.verify(conn).first_broken is None
     assert rec["status"] == "approved" and rec["decision"]["by"] == "分管领导王局长"
     assert len(rec["targets"]) == 12 and all(len(t["members"]) >= 2 for t in rec["teams"])
+    inspectors = {m for t in rec["current_teams"] for m in t["members"]}
+    subjects = [m["Subject"] for m in smtp_server.messages]
+    assert sum("待审批" in s for s in subjects) == 1  # the 分管领导 was asked
+    sheets = [m for m in smtp_server.messages if "任务单" in m["Subject"]]
+    assert len(sheets) == len(inspectors)
+    names = {a.get_filename() for m in sheets for a in m.iter_attachments()}
+    assert any(n.startswith("通知书_") for n in names) and any(n.startswith("任务单_")
+                                                            for n in names)
 
 
 @pytest.mark.e2e
-def test_a_rejected_draw_is_closed_with_its_reason(airflow_db, registry_loaded, dagbag):
+def test_a_rejected_draw_is_closed_with_its_reason_and_nothing_is_sent(
+        airflow_db, registry_loaded, dagbag, smtp_server):
     dr = _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 5},
                    "驳回", reason="抽取范围应包括停产整顿企业")
     assert str(dr.state).endswith("success")
     with registry_loaded.connect() as conn:
         row = conn.execute(select(db.draw)).one()
+        assert conn.execute(select(func.count()).select_from(db.document)).scalar_one() == 0
     assert (row.status, row.decision_reason) == ("rejected", "抽取范围应包括停产整顿企业")
+    assert [m["Subject"] for m in smtp_server.messages if "任务单" in m["Subject"]] == []
 
 
 @pytest.mark.e2e
-def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(airflow_db,
-                                                                    registry_loaded, dagbag):
+def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(
+        airflow_db, registry_loaded, dagbag, smtp_server):
     from shuangsui import draws
 
     _run_with("double_random_draw", {"department": "冶金工贸监管科", "units": 6}, "批准")

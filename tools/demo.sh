@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 logs="$SHUANGSUI_DATA_DIR/demo-logs"
 mkdir -p "$logs" "$SHUANGSUI_DATA_DIR/landing"
 
+# A mail sink on localhost stands in for the bureau's SMTP server: every email becomes an
+# .eml file in $SHUANGSUI_DATA_DIR/mail.
+port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python tools/mail_sink.py "$SHUANGSUI_DATA_DIR/mail" --port "$port" &
+sink=$!
+trap 'kill $sink 2>/dev/null' EXIT
+export AIRFLOW_CONN_SMTP_DEFAULT="{\"conn_type\": \"smtp\", \"host\": \"127.0.0.1\", \"port\": $port, \"extra\": {\"disable_ssl\": true, \"disable_tls\": true}}"
+
 echo "== business database: $SHUANGSUI_DATA_DIR/shuangsui.db"
 shuangsui migrate
 echo "== Airflow metadata database: $AIRFLOW_HOME"
@@ -52,6 +60,20 @@ for rec in "$SHUANGSUI_DATA_DIR"/draws/*/record.json; do
   shuangsui verify "$rec" | tail -1
 done
 echo "== draw records (record.json, pool.csv, roster.csv, commitment.json): $SHUANGSUI_DATA_DIR/draws/"
+echo "== notices (检查通知书, 执法检查任务单, 抽查结果; DOCX and HTML): $SHUANGSUI_DATA_DIR/documents/"
+find "$SHUANGSUI_DATA_DIR/documents" -type f | sed 's/.*\.//' | sort | uniq -c
+echo "== emails to the inspectors and the 分管领导 (.eml files): $SHUANGSUI_DATA_DIR/mail/"
+ls "$SHUANGSUI_DATA_DIR/mail" | wc -l
+
+echo "== demonstration results (演示数据) through the results_intake DAG"
+mkdir -p "$SHUANGSUI_DATA_DIR/results"
+shuangsui demo-results "$SHUANGSUI_DATA_DIR/results/demo_results.csv" --today "$(date +%F)"
+airflow dags test results_intake -c "{\"source\": \"$SHUANGSUI_DATA_DIR/results\"}" \
+  >"$logs/results_intake.log" 2>&1 || { tail -40 "$logs/results_intake.log"; exit 1; }
+echo "== publication DAG: publish what is ready, deadlines, the public site"
+airflow dags test publication >"$logs/publication.log" 2>&1 || { tail -40 "$logs/publication.log"; exit 1; }
+grep -o "published [0-9]* result(s).*" "$logs/publication.log" | head -1
+echo "== public site (静态网页, open data): $SHUANGSUI_DATA_DIR/site/index.html"
 echo "== audit trail"
 shuangsui verify-audit
 echo "== Airflow UI on this data: make airflow-ui, then http://localhost:8080"

@@ -100,6 +100,22 @@ def cmd_draws(args) -> int:
     return 0
 
 
+def cmd_demo_results(args) -> int:
+    """Write demonstration results (演示数据) for the units of every approved draw."""
+    from sqlalchemy import select
+
+    from shuangsui import db, draws, sample
+    with db.engine(args.db).connect() as conn:
+        ids = conn.execute(select(db.draw.c.draw_id).where(
+            db.draw.c.status == "approved")).scalars().all()
+        records = [draws.record(conn, i) for i in ids]
+    df = sample.demo_results(records, dt.date.fromisoformat(args.today))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(args.out, index=False, encoding="utf-8-sig")
+    print(f"{len(df)} demonstration result rows for {len(records)} draws: {args.out}")
+    return 0
+
+
 def cmd_status(args) -> int:
     """Counts of the directories, as the demo prints them."""
     from sqlalchemy import func, select
@@ -138,13 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--roster", help="roster snapshot (default: the one named in the record)")
     s = sub.add_parser("draws", help="list draws with their strata and teams")
     s.add_argument("--teams", type=int, default=3, help="teams to show per draw")
+    s = sub.add_parser("demo-results", help="write demonstration results (演示数据) "
+                                            "for the approved draws")
+    s.add_argument("out")
+    s.add_argument("--today", default=dt.date.today().isoformat())
     s = sub.add_parser("plan", help="load annual plans (年度监督检查计划) from a file")
     s.add_argument("file")
     sub.add_parser("status", help="counts of the directories, quarantine and audit trail")
     args = p.parse_args(argv)
     handler = {"migrate": cmd_migrate, "sample": cmd_sample, "sync": cmd_sync,
                "verify-audit": cmd_verify_audit, "status": cmd_status,
-               "verify": cmd_verify, "plan": cmd_plan, "draws": cmd_draws}[args.command]
+               "verify": cmd_verify, "plan": cmd_plan, "draws": cmd_draws,
+               "demo-results": cmd_demo_results}[args.command]
     return handler(args)
 
 

@@ -62,3 +62,13 @@ def bureau() -> dict:
 def documents_dir() -> Path:
     """Generated notices, task sheets and summaries (DOCX and HTML), one folder a draw."""
     return Path(os.environ.get("SHUANGSUI_DOCUMENTS_DIR", data_dir() / "documents"))
+
+
+def results_landing_dir() -> Path:
+    """Where inspection results (检查结果) are dropped for results_intake."""
+    return Path(os.environ.get("SHUANGSUI_RESULTS_DIR", data_dir() / "results"))
+
+
+def site_dir() -> Path:
+    """The public site and open data (公示网站), served as static files."""
+    return Path(os.environ.get("SHUANGSUI_SITE_DIR", data_dir() / "site"))

@@ -489,3 +489,44 @@ def write_large_enterprises(path: Path | str, n: int, seed: int = DEFAULT_SEED,
             ))))
             frame.to_csv(fh, header=start == 0, index=False, lineterminator="\n")
     return path
+
+
+DEMO_MARK = "【演示数据】"
+_DEMO_FINDINGS = {
+    "SC-07": "隐患排查治理台账不完整，部分隐患未闭环",
+    "SC-08": "1名特种作业人员证书过期仍在岗",
+    "SC-09": "部分作业人员未按规定佩戴劳动防护用品",
+    "SC-10": "重大危险源监测数据未按规定保存",
+    "SC-12": "未按规定开展职业病危害因素定期检测",
+}
+
+
+def demo_results(records: list[dict], today: date, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Inspection results for the drawn units of approved draws, clearly marked as
+    demonstration data (演示数据): most units without problems, some ordered to rectify
+    (some of them already rectified), a few cases opened. Columns as results_intake reads."""
+    rng = random.Random(seed)
+    rows = []
+    for rec in records:
+        for t in rec["targets"]:
+            base = {"抽查任务编号": rec["draw_id"], "统一社会信用代码": t["uscc"],
+                    "检查开始日期": today.isoformat(), "检查结束日期": today.isoformat()}
+            roll = rng.random()
+            if roll < 0.7:
+                rows.append({**base, "检查事项编号": "全部", "检查结果": "未发现问题",
+                             "检查发现": DEMO_MARK + "未发现问题", "严重违法": "否"})
+                continue
+            code = rng.choice(sorted(_DEMO_FINDINGS))
+            if roll < 0.95:
+                done = rng.random() < 0.5
+                rows.append({**base, "检查事项编号": code, "检查结果": "责令限期整改",
+                             "检查发现": DEMO_MARK + _DEMO_FINDINGS[code], "严重违法": "否",
+                             "整改状态": "已整改" if done else "整改中",
+                             "整改完成日期": today.isoformat() if done else ""})
+            else:
+                rows.append({**base, "检查事项编号": code, "检查结果": "立案查处",
+                             "检查发现": DEMO_MARK + _DEMO_FINDINGS[code], "严重违法": "是",
+                             "整改状态": "整改中",
+                             "处罚决定书文号": f"淄高新安监罚〔{today.year}〕{len(rows) + 1}号",
+                             "处罚决定日期": today.isoformat()})
+    return pd.DataFrame(rows)

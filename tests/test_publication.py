@@ -1,0 +1,133 @@
+"""Publication deadlines on China's official calendar, warnings, overdue alerts,
+corrections as new versions, idempotent reruns."""
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from conftest import SAMPLES
+from shuangsui import audit, db, draws, mail, publication, registry, workdays
+
+T = dt.datetime(2026, 9, 25, 2)
+WH = "危险化学品监管科"
+
+
+@pytest.fixture
+def drawn(engine, tmp_path, monkeypatch):
+    """An approved 3-unit draw of 2026-09-25, inspection planned for 2026-09-29."""
+    monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
+    with engine.connect() as conn:
+        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=T.date())
+    registry.apply(engine, prep, now=T - dt.timedelta(days=20))
+    d = draws.commit(engine, draws.Spec(department=WH, year=2026, units=3,
+                                        inspection_date="2026-09-29"), origin="o", now=T)
+    rec = draws.perform(engine, d, now=T)
+    draws.decide(engine, d, approved=True, by="leader", now=T)
+    return engine, d, [t["uscc"] for t in rec["targets"]], tmp_path
+
+
+def load_results(engine, tmp_path, rows, now):
+    folder = tmp_path / "results"
+    folder.mkdir(exist_ok=True)
+    pd.DataFrame(rows).to_csv(folder / "results.csv", index=False, encoding="gbk")
+    with engine.connect() as conn:
+        prep = registry.prepare(conn, registry.land(str(folder)), run_id=str(now), today=now.date())
+    return registry.apply(engine, prep, now=now, full_snapshot=False)
+
+
+def row(d, uscc, **kw):
+    base = {"抽查任务编号": d, "统一社会信用代码": uscc, "检查事项编号": "全部",
+            "检查开始日期": "2026-09-29", "检查结束日期": "2026-09-30", "检查结果": "未发现问题"}
+    return {**base, **kw}
+
+
+def pubs(engine):
+    with engine.connect() as conn:
+        return {(r.uscc, r.version): r for r in conn.execute(select(db.publication))}
+
+
+def test_the_20_working_days_run_across_national_day(drawn):
+    engine, d, (a, b, c), tmp = drawn
+    load_results(engine, tmp, [row(d, a)], dt.datetime(2026, 9, 30, 10))
+    publication.refresh(engine, now=dt.datetime(2026, 9, 30, 11))
+    due = pubs(engine)[(a, 1)].due_on
+    assert due == workdays.add_working_days(dt.date(2026, 9, 30), 20)
+    # Counting weekdays alone would be 2026-10-28; the Golden Week pushes it out.
+    assert due > dt.date(2026, 10, 28)
+    # The unit without results is tracked against its planned inspection date.
+    assert pubs(engine)[(c, 1)].due_on == workdays.add_working_days(dt.date(2026, 9, 29), 20)
+
+
+def test_ready_results_are_published_problems_wait_until_handled(drawn):
+    engine, d, (a, b, c), tmp = drawn
+    load_results(engine, tmp, [row(d, a), row(d, b, 检查事项编号="SC-07", 检查结果="责令限期整改",
+                                               检查发现="隐患未闭环", 整改状态="整改中")],
+                 dt.datetime(2026, 9, 30, 10))
+    publication.refresh(engine, now=dt.datetime(2026, 10, 9, 9))
+    done = publication.publish_ready(engine, now=dt.datetime(2026, 10, 9, 9))
+    assert [x["uscc"] for x in done] == [a] and done[0]["on_time"]
+    assert pubs(engine)[(b, 1)].due_on is None  # not due until handled
+    content = json.loads(pubs(engine)[(a, 1)].content)
+    assert content["outcome"] == "未发现问题" and content["name"]
+    assert "phone" not in json.dumps(content) and "@" not in json.dumps(content)
+    # 整改 done on 10-12: published, with its own due date 20 working days after
+    load_results(engine, tmp, [row(d, b, 检查事项编号="SC-07", 检查结果="责令限期整改",
+                                   检查发现="隐患未闭环", 整改状态="已整改", 整改完成日期="2026-10-12")],
+                 dt.datetime(2026, 10, 12, 10))
+    publication.refresh(engine, now=dt.datetime(2026, 10, 12, 11))
+    assert pubs(engine)[(b, 1)].due_on == workdays.add_working_days(dt.date(2026, 10, 12), 20)
+    assert [x["uscc"] for x in publication.publish_ready(
+        engine, now=dt.datetime(2026, 10, 12, 11))] == [b]
+    # Nothing more to do on a rerun
+    assert publication.refresh(engine, now=dt.datetime(2026, 10, 12, 12))["new"] == 0
+    assert publication.publish_ready(engine, now=dt.datetime(2026, 10, 12, 12)) == []
+
+
+def test_a_warning_before_and_a_daily_alert_after_the_deadline(drawn):
+    engine, d, (a, b, c), tmp = drawn
+    publication.refresh(engine, now=dt.datetime(2026, 9, 29, 9))
+    due = pubs(engine)[(c, 1)].due_on
+    before = workdays.add_working_days(due, -2)
+    first = publication.deadlines(engine, today=before, now=dt.datetime(2026, 10, 20))
+    assert {x[1] for x in first["warned"][WH]} == {a, b, c}
+    again = publication.deadlines(engine, today=before, now=dt.datetime(2026, 10, 20))
+    assert again["warned"] == {}  # warned once per item
+    after = workdays.add_working_days(due, 1)
+    late = publication.deadlines(engine, today=after, now=dt.datetime(2026, 11, 2))
+    assert {x[1] for x in late["overdue"][WH]} == {a, b, c}
+    next_day = workdays.add_working_days(due, 2)
+    publication.deadlines(engine, today=next_day, now=dt.datetime(2026, 11, 3))
+    kinds = [m["message_key"].split("/")[0] for m in mail.status(engine)]
+    assert kinds.count("deadline_warning") == 1 and kinds.count("overdue_alert") == 2
+    with engine.connect() as conn:
+        assert publication.overdue_list(conn, next_day)[0]["department"] == WH
+        assert audit.count(conn, "publication.overdue") == 2
+
+
+def test_a_changed_result_is_a_new_version_that_says_what_changed(drawn):
+    engine, d, (a, b, c), tmp = drawn
+    load_results(engine, tmp, [row(d, a)], dt.datetime(2026, 9, 30, 10))
+    publication.refresh(engine, now=dt.datetime(2026, 10, 9))
+    publication.publish_ready(engine, now=dt.datetime(2026, 10, 9))
+    load_results(engine, tmp, [row(d, a, 检查结果="责令限期整改", 检查事项编号="SC-09",
+                                   检查发现="劳动防护用品配备不足", 整改状态="已整改",
+                                   整改完成日期="2026-10-10")], dt.datetime(2026, 10, 10, 10))
+    assert publication.refresh(engine, now=dt.datetime(2026, 10, 10, 11))["corrections"] == 1
+    publication.publish_ready(engine, now=dt.datetime(2026, 10, 10, 11), reason="补录检查事项")
+    versions = pubs(engine)
+    assert json.loads(versions[(a, 1)].content)["outcome"] == "未发现问题"  # kept
+    assert "检查结果" in versions[(a, 2)].change_note and "补录检查事项" in versions[(a, 2)].change_note
+
+
+def test_a_year_without_calendar_data_is_listed_not_guessed(drawn):
+    engine, d, (a, b, c), tmp = drawn
+    load_results(engine, tmp, [row(d, a, 检查开始日期="2026-12-14", 检查结束日期="2026-12-15")],
+                 dt.datetime(2026, 12, 15, 10))
+    counts = publication.refresh(engine, now=dt.datetime(2026, 12, 15, 11))
+    if 2027 in workdays.covered_years():
+        pytest.skip("the calendar packages now cover 2027")
+    assert counts["calendar_missing"][2027]["units"] == 1
+    assert "2027" in counts["calendar_missing"][2027]["message"]
+    assert pubs(engine)[(a, 1)].due_on is None
