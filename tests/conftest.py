@@ -144,3 +144,84 @@ def smtp_server(monkeypatch):
         controller.stop()
     except AssertionError:
         pass
+
+
+REGISTRY_LOADED_AT = __import__("datetime").datetime(2026, 9, 1)
+_templates: dict[str, str] = {}
+
+
+def _load_sample_registry(url: str) -> None:
+    from shuangsui import db, registry
+
+    eng = db.engine(url)
+    with eng.connect() as conn:
+        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="sample",
+                                today=REGISTRY_LOADED_AT.date())
+    registry.apply(eng, prep, now=REGISTRY_LOADED_AT)
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry_url(request, tmp_path):
+    """A database with the bundled sample registry loaded (as of 2026-09-01). Loaded once
+    per backend and session, then copied: SQLite by file, PostgreSQL from a template."""
+    import shutil
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    backend = request.param
+    if backend == "sqlite":
+        if backend not in _templates:
+            path = Path(tempfile.mkdtemp(prefix="shuangsui-template-")) / "registry.db"
+            from shuangsui import db
+
+            db.upgrade(f"sqlite:///{path}")
+            _load_sample_registry(f"sqlite:///{path}")
+            _templates[backend] = str(path)
+        target = tmp_path / "business.db"
+        shutil.copy(_templates[backend], target)
+        yield f"sqlite:///{target}"
+        return
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL: set SHUANGSUI_TEST_PG_URL")
+        pytest.skip("PostgreSQL not configured (set SHUANGSUI_TEST_PG_URL)")
+    if backend not in _templates:
+        url, _drop = _pg_database()
+        from shuangsui import db
+
+        db.upgrade(url)
+        _load_sample_registry(url)
+        _templates[backend] = make_url(url).database
+    name = f"shuangsui_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates[backend]}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def registry_engine(registry_url, tmp_path, monkeypatch):
+    """An engine on a copy of the sample registry; draws and documents go to tmp_path."""
+    from shuangsui import db
+
+    monkeypatch.setenv("SHUANGSUI_DB_URL", registry_url)
+    monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
+    eng = db.engine(registry_url)
+    yield eng
+    eng.dispose()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop the PostgreSQL template database made for this session."""
+    if "postgresql" in _templates and PG_URL:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{_templates["postgresql"]}" WITH (FORCE)'))
+        admin.dispose()

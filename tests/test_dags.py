@@ -1,5 +1,4 @@
 """The DAG files: they import cleanly, carry tags and retries, and really run."""
-import datetime as dt
 import shutil
 import sys
 
@@ -87,14 +86,8 @@ def _run_with(dag_id, conf, option, reason="", user="分管领导王局长"):
 
 
 @pytest.fixture
-def registry_loaded(business_env):
-    from shuangsui import registry
-
-    now = dt.datetime(2026, 11, 25)
-    with business_env.connect() as conn:
-        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=now.date())
-    registry.apply(business_env, prep, now=now)
-    return business_env
+def registry_loaded(registry_engine):
+    return registry_engine
 
 
 @pytest.mark.e2e

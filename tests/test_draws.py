@@ -7,19 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import SAMPLES
-from shuangsui import audit, db, draw, draws, plan, registry
+from shuangsui import audit, db, draw, draws, plan
 
 NOW = dt.datetime(2026, 11, 26, 2)
 WH = "危险化学品监管科"
 
 
 @pytest.fixture
-def loaded(engine, tmp_path, monkeypatch):
-    monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
-    with engine.connect() as conn:
-        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=NOW.date())
-    registry.apply(engine, prep, now=NOW - dt.timedelta(days=1))
-    return engine
+def loaded(registry_engine):
+    return registry_engine
 
 
 def spec(**kw):

@@ -10,8 +10,7 @@ import docx
 import pytest
 from sqlalchemy import func, select
 
-from conftest import SAMPLES
-from shuangsui import audit, db, draws, notices, registry
+from shuangsui import audit, db, draws, notices
 
 NOW = dt.datetime(2026, 11, 26, 2)          # naive UTC: 10:00 in Beijing
 LATER = NOW + dt.timedelta(days=1)
@@ -20,12 +19,8 @@ INSPECTION_ZH = "二〇二六年十二月十日"
 
 
 @pytest.fixture
-def loaded(engine, tmp_path, monkeypatch):
-    monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
-    with engine.connect() as conn:
-        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=NOW.date())
-    registry.apply(engine, prep, now=NOW - dt.timedelta(days=1))
-    return engine
+def loaded(registry_engine):
+    return registry_engine
 
 
 def approved_draw(engine, origin="o", units=12, department=YG, now=NOW):

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from conftest import SAMPLES
 from shuangsui import audit, db, draws, mail, publication, registry, workdays
 
 T = dt.datetime(2026, 9, 25, 2)
@@ -15,12 +14,9 @@ WH = "危险化学品监管科"
 
 
 @pytest.fixture
-def drawn(engine, tmp_path, monkeypatch):
+def drawn(registry_engine, tmp_path):
     """An approved 3-unit draw of 2026-09-25, inspection planned for 2026-09-29."""
-    monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
-    with engine.connect() as conn:
-        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=T.date())
-    registry.apply(engine, prep, now=T - dt.timedelta(days=20))
+    engine = registry_engine
     d = draws.commit(engine, draws.Spec(department=WH, year=2026, units=3,
                                         inspection_date="2026-09-29"), origin="o", now=T)
     rec = draws.perform(engine, d, now=T)

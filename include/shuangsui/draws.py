@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from shuangsui import __version__, audit, config, db, draw, plan as plans
 from shuangsui.reference import (ACTIVE_STATUS, DEPARTMENT_CODES, DEPARTMENTS, DRAW_KINDS,
