@@ -182,9 +182,10 @@ def intake(outlet, default_source):
     @task
     def report(prepared: str, summary: dict) -> str:
         """Write the human-readable data-quality report and say where it is."""
-        from shuangsui import report as reports
+        from shuangsui import config, report as reports
 
-        path = reports.quality_report(prepared, summary)
+        dag_id = get_current_context()["dag"].dag_id
+        path = reports.quality_report(prepared, summary, folder=config.reports_dir() / dag_id)
         print(f"data-quality report: {path}")
         return str(path)
 

@@ -1,4 +1,5 @@
 """The DAG files: they import cleanly, carry tags and retries, and really run."""
+import datetime as dt
 import shutil
 import sys
 
@@ -146,3 +147,36 @@ def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(
     assert r["decision"] == "approved" and r["replacement"] not in team["members"]
     current = next(t for t in rec["current_teams"] if t["uscc"] == team["uscc"])
     assert current["members"] == [team["members"][0], r["replacement"]]
+
+
+@pytest.mark.e2e
+def test_results_then_publication_put_the_results_on_the_public_site(
+        airflow_db, registry_loaded, dagbag, smtp_server, tmp_path):
+    import pandas as pd
+
+    from shuangsui import config, draws, sample
+
+    _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 4}, "批准")
+    with registry_loaded.connect() as conn:
+        rec = draws.record(conn, conn.execute(select(db.draw.c.draw_id)).scalar_one())
+    folder = tmp_path / "results"
+    folder.mkdir()
+    today = dt.date.today()
+    sample.demo_results([rec], today).to_csv(folder / "results.csv", index=False,
+                                             encoding="gbk")
+    ok, _ = run(dagbag, "results_intake", {"source": str(folder)})
+    assert ok
+    ok, _ = run(dagbag, "publication", {})
+    assert ok
+    with registry_loaded.connect() as conn:
+        published = conn.execute(select(db.publication.c.uscc).where(
+            db.publication.c.published_at.is_not(None))).scalars().all()
+    assert published  # the ready ones; problems not yet handled wait
+    site = config.site_dir()
+    assert (site / "index.html").exists()
+    unit = (site / "results" / f"{published[0]}.html").read_text(encoding="utf-8")
+    assert published[0] in unit
+    data = pd.read_csv(site / "data" / "results.csv", encoding="utf-8-sig", dtype=str)
+    assert set(published) <= set(data.iloc[:, :].stack())
+    report = config.reports_dir() / "results_intake" / "latest.html"
+    assert "检查结果" in report.read_text(encoding="utf-8")

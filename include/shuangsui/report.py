@@ -11,7 +11,7 @@ from shuangsui import config
 from shuangsui.registry import Prepared
 
 ENTITY_ZH = {"enterprises": "检查对象（生产经营单位）", "inspectors": "执法检查人员",
-             "conflicts": "回避关系"}
+             "conflicts": "回避关系", "results": "检查结果"}
 
 
 def environment() -> Environment:
@@ -22,8 +22,8 @@ def environment() -> Environment:
 
 def quality_report(prepared: Path, summary: dict, *, folder: Path | None = None,
                    generated_at: dt.datetime | None = None) -> Path:
-    """Write the data-quality report of one registry sync; returns the HTML file's path.
-    The same report is also kept as latest.html beside it."""
+    """Write the data-quality report of one intake (registry sync or results); returns the
+    HTML file's path. The same report is also kept as latest.html beside it."""
     prep = Prepared.load(prepared)
     folder = folder or config.reports_dir() / "registry_sync"
     folder.mkdir(parents=True, exist_ok=True)
