@@ -18,11 +18,10 @@ draw from its record: `shuangsui verify data/draws/<draw_id>/record.json`.
 """
 from __future__ import annotations
 
-from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 
 from shuangsui_airflow import (DEFAULT_ARGS, START, LeaderApprovalNotifier, engine_for_task,
-                               run_moment, smtp_settings)
+                               leader_decision, read_decision, run_moment, smtp_settings)
 from shuangsui_calendar import WorkingDayTimetable, round_of
 
 DEPARTMENTS = ["危险化学品监管科", "非煤矿山监管科", "冶金工贸监管科", "综合监督管理科"]
@@ -103,14 +102,10 @@ def double_random_draw():
             with eng.connect() as conn:
                 return draws.summary_markdown(conn, draw_id)
 
-        approve = HITLOperator(
-            task_id="approve",
-            subject="双随机抽查结果待分管领导审批",
-            body="{{ ti.xcom_pull(task_ids='one_draw.perform', map_indexes=ti.map_index) }}",
-            options=["批准", "驳回"],
-            params={"reason": Param("", type="string", title="意见（驳回时请写明理由）")},
-            notifiers=[LeaderApprovalNotifier()],
-        )
+        approve = leader_decision(
+            "approve", "双随机抽查结果待分管领导审批",
+            "{{ ti.xcom_pull(task_ids='one_draw.perform', map_indexes=ti.map_index) }}",
+            notifiers=[LeaderApprovalNotifier()])
 
         @task
         def decide(draw_id: str, answer: dict) -> str:
@@ -118,12 +113,9 @@ def double_random_draw():
             from shuangsui import draws
 
             _, now, _ = run_moment(get_current_context())
-            user = answer.get("responded_by_user") or {}
-            rec = draws.decide(engine_for_task(), draw_id,
-                               approved=answer["chosen_options"] == ["批准"],
-                               by=user.get("name") or user.get("id") or "unknown",
-                               reason=(answer.get("params_input") or {}).get("reason", ""),
-                               now=now)
+            approved, by, reason = read_decision(answer)
+            rec = draws.decide(engine_for_task(), draw_id, approved=approved, by=by,
+                               reason=reason, now=now)
             return rec["status"]
 
         @task

@@ -10,10 +10,10 @@ recorded; nothing is overwritten.
 """
 from __future__ import annotations
 
-from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Param, dag, get_current_context, task
 
-from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
+from shuangsui_airflow import (DEFAULT_ARGS, START, engine_for_task, leader_decision,
+                               read_decision, run_moment)
 
 
 @dag(
@@ -47,13 +47,8 @@ def recusal():
                         f"候选人员中按随机排序的下一名符合条件人员替补。"}
 
     asked = request()
-    decide_it = HITLOperator(
-        task_id="decide_recusal",
-        subject="执法人员回避申请待分管领导决定",
-        body="{{ ti.xcom_pull(task_ids='request')['body'] }}",
-        options=["批准", "驳回"],
-        params={"reason": Param("", type="string", title="意见")},
-    )
+    decide_it = leader_decision("decide_recusal", "执法人员回避申请待分管领导决定",
+                                "{{ ti.xcom_pull(task_ids='request')['body'] }}")
     asked >> decide_it
 
     @task
@@ -62,11 +57,9 @@ def recusal():
         from shuangsui import draws
 
         _, now, _ = run_moment(get_current_context())
-        user = answer.get("responded_by_user") or {}
-        out = draws.decide_recusal(
-            engine_for_task(), req["recusal_id"], approved=answer["chosen_options"] == ["批准"],
-            by=user.get("name") or "unknown",
-            reason=(answer.get("params_input") or {}).get("reason", ""), now=now)
+        approved, by, reason = read_decision(answer)
+        out = draws.decide_recusal(engine_for_task(), req["recusal_id"], approved=approved,
+                                   by=by, reason=reason, now=now)
         return {"decision": out["decision"], "replacement": out["replacement"]}
 
     apply(asked, decide_it.output)

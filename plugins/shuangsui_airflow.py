@@ -191,3 +191,20 @@ def intake(outlet, default_source):
 
     prepared = prepare()
     return report(prepared, apply(prepared))
+
+
+def leader_decision(task_id: str, subject: str, body: str, **kwargs):
+    """A human-in-the-loop step for the 分管领导: 批准 or 驳回, with an optional remark."""
+    from airflow.providers.standard.operators.hitl import HITLOperator
+    from airflow.sdk import Param
+
+    return HITLOperator(task_id=task_id, subject=subject, body=body, options=["批准", "驳回"],
+                        params={"reason": Param("", type="string",
+                                                title="意见（驳回时请写明理由）")}, **kwargs)
+
+
+def read_decision(answer: dict) -> tuple[bool, str, str]:
+    """(approved, who answered, his remark) from a leader_decision step's result."""
+    user = answer.get("responded_by_user") or {}
+    return (answer["chosen_options"] == ["批准"], user.get("name") or user.get("id") or "unknown",
+            (answer.get("params_input") or {}).get("reason", ""))
