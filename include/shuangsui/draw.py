@@ -12,10 +12,13 @@ rows come from a database; ties (impossible in practice) break on the identifier
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import heapq
 import math
+from collections import deque
 from dataclasses import dataclass, field
+from itertools import chain, repeat, starmap
 
 ALGORITHM = "shuangsui-draw-v1"
 KEY, OTHER = "K", "O"  # strata: key industries or key enterprises (第五条), and the rest
@@ -23,6 +26,27 @@ KEY, OTHER = "K", "O"  # strata: key industries or key enterprises (第五条), 
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_HASH = type(hashlib.sha256())
+_update, _digest = _HASH.update, _HASH.digest
+
+
+def _digests(prefix, tails: list[bytes]) -> list[bytes]:
+    """Raw SHA-256 of prefix + tail for each tail, in order. `prefix` is a hash object that
+    has already eaten the common prefix: copying its state saves hashing the prefix again,
+    and the maps keep the per-hash work in C. Raw digests sort like their lowercase hex
+    (each byte is two hex digits, 0-9 before a-f), so ranks compare without the hex."""
+    hashes = list(starmap(prefix.copy, repeat((), len(tails))))
+    deque(map(_update, hashes, tails), maxlen=0)
+    return list(map(_digest, hashes))
+
+
+def _digest_stream(prefix, texts: list[str], chunk: int = 16384):
+    """_digests of many texts, a chunk at a time (bounded memory), as one iterator."""
+    return chain.from_iterable(
+        _digests(prefix, [t.encode("utf-8") for t in texts[i:i + chunk]])
+        for i in range(0, len(texts), chunk))
 
 
 def commitment(secret: str) -> str:
@@ -59,7 +83,8 @@ def pool_snapshot(units: list[Unit]) -> str:
     USCC, fields joined by commas, every line ending in a newline."""
     for u in units:
         for v in (u.uscc, u.stratum, u.department, u.industry):
-            _field(v)
+            if "," in v or "\n" in v or "\r" in v:     # _field's test, inline: 10x faster
+                _field(v)
     lines = [POOL_HEADER] + [f"{u.uscc},{u.stratum},{u.department},{u.industry}"
                              for u in sorted(units)]
     return "\n".join(lines) + "\n"
@@ -69,6 +94,18 @@ def parse_pool(text: str) -> list[Unit]:
     lines = text.split("\n")
     if lines[0] != POOL_HEADER:
         raise ValueError(f"not a pool snapshot: first line is {lines[0]!r}")
+    # The common case in one comprehension (a line of 3 or 5 fields raises Unit's TypeError,
+    # then the loop below says which line). The cyclic garbage collector is paused: it would
+    # rescan the growing list of units again and again (twice the time for 10^6 units).
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return [Unit(*line.split(",")) for line in lines[1:] if line]
+    except TypeError:
+        pass
+    finally:
+        if was:
+            gc.enable()
     units = []
     for n, line in enumerate(lines[1:], 2):
         if line:
@@ -113,7 +150,7 @@ def select_targets(units: list[Unit], seed_hex: str, draw_id: str, n: int,
     strata = {KEY: [], OTHER: []}
     for u in units:
         strata[u.stratum].append(u.uscc)
-    if len(set(strata[KEY]) | set(strata[OTHER])) != len(units):
+    if len(set(strata[KEY]).union(strata[OTHER])) != len(units):
         raise DrawRefused("R1: a unit appears twice in the pool; a pool lists each unit once")
     total = len(strata[KEY]) + len(strata[OTHER])
     if total < n:
@@ -126,8 +163,12 @@ def select_targets(units: list[Unit], seed_hex: str, draw_id: str, n: int,
             f"enterprises ({key_share:.0%}), the pool has only {len(strata[KEY])} "
             f"(short by {need_key - len(strata[KEY])})")
 
+    prefix = hashlib.sha256(f"{seed_hex}|{draw_id}|".encode("utf-8"))
+
     def lowest(usccs, k):
-        return heapq.nsmallest(k, ((unit_rank(seed_hex, draw_id, c), c) for c in usccs))
+        # (raw digest, uscc) sorts as (unit_rank hex, uscc); the hex only for those drawn
+        ranked = zip(_digest_stream(prefix, usccs), usccs)
+        return [(d.hex(), c) for d, c in heapq.nsmallest(k, ranked)]
 
     key = lowest(strata[KEY], n)          # enough to fill in for a short other stratum
     take_key = key[:need_key]
@@ -212,7 +253,9 @@ def team_cap(cap: int | None, drawn: list[Unit], team_size: int, roster: list[In
     qualified for at least one drawn unit."""
     if cap is not None:
         return cap
-    qualified = sum(1 for i in roster if any(i.qualified(u, on) for u in drawn))
+    # qualified() looks at a unit's 科室 and industry only: one unit of each pair will do
+    kinds = list({(u.department, u.industry): u for u in drawn}.values())
+    qualified = sum(1 for i in roster if any(i.qualified(u, on) for u in kinds))
     return default_cap(len(drawn), team_size, qualified)
 
 
@@ -239,13 +282,48 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
                              f"inspectors, got team size {team_size}")
     previous = previous or {}
     cap = team_cap(cap, [units[t.uscc] for t in targets], team_size, roster, on)
+    # The same choice as taking, for each unit in turn, the first team_size candidates
+    # (candidates()) below the cap, without ranking every inspector of the roster for every
+    # unit: the inspectors qualified for a (科室, industry) pair are found once; those at
+    # the cap are dropped from them as they reach it (they cannot be chosen any more);
+    # conflicts are looked up per unit; only the free qualified inspectors are ranked, with
+    # raw digests, and only the team_size lowest are taken (heapq), in candidates() order:
+    # (asked last time, rank, inspector id).
+    wanted = {t.uscc for t in targets}
+    barred: dict[str, set[str]] = {}
+    for pair in conflicts:
+        if isinstance(pair, tuple) and len(pair) == 2 and pair[1] in wanted:
+            barred.setdefault(pair[1], set()).add(pair[0])
+    groups: dict[tuple[str, str], list] = {}   # pair -> [full_seen, ids, ids as bytes]
+    full: set[str] = set()                     # inspectors at the cap
+    seed_state = hashlib.sha256(seed_hex.encode("utf-8"))
     load: dict[str, int] = {}
     teams = []
     for t in targets:
         unit = units[t.uscc]
-        cands = candidates(unit, roster, conflicts, previous.get(t.uscc, set()), seed_hex, on)
-        chosen = [(r, iid) for _, r, iid in cands if load.get(iid, 0) < cap][:team_size]
+        g = groups.get((unit.department, unit.industry))
+        if g is None:
+            ids = [i.inspector_id for i in roster if i.qualified(unit, on)]
+            g = groups[(unit.department, unit.industry)] = [-1, ids, None]
+        if g[0] != len(full):                  # someone reached the cap since: drop them
+            g[1] = [iid for iid in g[1] if iid not in full]
+            g[2] = [iid.encode("utf-8") for iid in g[1]]
+            g[0] = len(full)
+        ids = g[1] if cap > 0 else []
+        prefix = seed_state.copy()
+        prefix.update(f"|{t.uscc}|".encode("utf-8"))
+        ranked = zip(_digests(prefix, g[2] if cap > 0 else []), ids)
+        bar, prev = barred.get(t.uscc), previous.get(t.uscc)
+        if bar or prev:
+            bar, prev = bar or (), prev or ()
+            ranked = [(iid in prev, d, iid) for d, iid in ranked if iid not in bar]
+            chosen = [(d, iid) for _, d, iid in heapq.nsmallest(team_size, ranked)]
+        else:
+            chosen = heapq.nsmallest(team_size, ranked)
         if len(chosen) < team_size:
+            cands = candidates(unit, roster, conflicts, previous.get(t.uscc, set()), seed_hex,
+                               on)
+            chosen = [(r, iid) for _, r, iid in cands if load.get(iid, 0) < cap][:team_size]
             conflicted = sum(1 for i in roster if (i.inspector_id, t.uscc) in conflicts
                              and i.qualified(unit, on))
             raise TeamImpossible(
@@ -253,8 +331,11 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
                 f"inspectors ({conflicted} more excluded by 回避), "
                 f"{len(cands) - len(chosen)} of them already at the cap of {cap} per draw; "
                 f"a team needs {team_size}")
+        chosen = [(d.hex(), iid) for d, iid in chosen]
         for _, iid in chosen:
             load[iid] = load.get(iid, 0) + 1
+            if load[iid] >= cap:
+                full.add(iid)
         teams.append(Team(t.uscc, [iid for _, iid in chosen], {iid: r for r, iid in chosen}))
     return teams
 

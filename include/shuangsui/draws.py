@@ -8,6 +8,7 @@ finds the draw of its origin and never draws a second, different one."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
@@ -140,9 +141,19 @@ def pool_units(conn: Connection, spec: Spec, moment: dt.datetime,
         freq = frequency or {}
         limit = df["risk_class"].map(lambda c: freq.get(c, 1)).fillna(1)
         df = df[df["uscc"].map(counts).fillna(0) < limit]
-    key = df["industry"].isin(KEY_INDUSTRIES) | df["key_enterprise"].astype(bool)
-    return [draw.Unit(u, draw.KEY if k else draw.OTHER, d, i) for u, k, d, i in
-            zip(df["uscc"], key, df["department"], df["industry"])]
+    key = (df["industry"].isin(KEY_INDUSTRIES) | df["key_enterprise"].astype(bool)).tolist()
+    # Columns as lists first: iterating a pandas string column goes element by element
+    # through its __getitem__ (about 2 s for 10^6 units); the collector paused while the
+    # units are made, as in draw.parse_pool.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return [draw.Unit(u, draw.KEY if k else draw.OTHER, d, i) for u, k, d, i in
+                zip(df["uscc"].tolist(), key, df["department"].tolist(),
+                    df["industry"].tolist())]
+    finally:
+        if was:
+            gc.enable()
 
 
 def roster_as_of(conn: Connection, moment: dt.datetime):
