@@ -31,9 +31,13 @@ def test_every_dag_has_tags_docs_and_retries(dagbag):
 
 
 def run(dagbag, dag_id, conf):
+    """One real run of a freshly parsed DAG (tasks run in this process and may leave state
+    on the DAG object, such as params updated from a run's conf)."""
+    from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState
 
-    dr = dagbag.dags[dag_id].test(run_conf=conf)
+    dag = DagBag(dag_folder=str(ROOT / "dags" / f"{dag_id}.py")).get_dag(dag_id)
+    dr = dag.test(run_conf=conf)
     return dr.state == DagRunState.SUCCESS, dr
 
 
@@ -63,8 +67,8 @@ def test_registry_sync_run_loads_reports_and_updates_the_asset(airflow_db, busin
 
 
 @pytest.mark.e2e
-def test_unusable_file_fails_the_run_without_retry_and_changes_nothing(
-        airflow_db, business_env, dagbag, tmp_path):
+def test_unusable_file_fails_the_run_without_retry_changes_nothing_and_alerts(
+        airflow_db, business_env, dagbag, tmp_path, smtp_server):
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copy(FIXTURES / "enterprises_undecodable.csv", landing)
@@ -73,6 +77,29 @@ def test_unusable_file_fails_the_run_without_retry_and_changes_nothing(
     with business_env.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.enterprise)).scalar_one() == 0
         assert audit.count(conn, "registry_sync.failed") == 1
+    [alert] = [m for m in smtp_server.messages if "运行失败" in m["Subject"]]
+    assert "cannot be read as UTF-8 or GBK" in alert.get_body(("html",)).get_content()
+
+
+@pytest.mark.e2e
+def test_registry_sync_reads_an_upstream_table_through_an_airflow_connection(
+        airflow_db, business_env, dagbag, tmp_path, monkeypatch):
+    import json
+
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    upstream = tmp_path / "upstream.db"
+    rows = pd.read_csv(FIXTURES / "enterprises_gbk.csv", dtype=str, encoding="gbk")
+    with create_engine(f"sqlite:///{upstream}").begin() as c:
+        rows.to_sql("ent_directory", c, index=False)
+    monkeypatch.setenv("AIRFLOW_CONN_UPSTREAM_REGISTRY",
+                       json.dumps({"conn_type": "sqlite", "host": str(upstream)}))
+    ok, _ = run(dagbag, "registry_sync", {"upstream_conn_id": "upstream_registry",
+                                          "upstream_tables": {"enterprises": "ent_directory"}})
+    assert ok
+    with business_env.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(db.enterprise)).scalar_one() == 10
 
 
 def _answer(option, reason=""):

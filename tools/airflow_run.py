@@ -79,10 +79,13 @@ class Responder(threading.Thread):
 
 def run(dag_id: str, conf: dict, policy: Policy | None = None, user: str = "tester"):
     """Run `dag_id` once with `conf`; HITL steps answered by `policy`. Returns the DagRun."""
+    import os
+
     from airflow.dag_processing.dagbag import DagBag
     from airflow.settings import DAGS_FOLDER
 
-    dag = DagBag(dag_folder=DAGS_FOLDER).get_dag(dag_id)
+    # A fresh parse for every run: in-process tasks may leave state on the DAG object.
+    dag = DagBag(dag_folder=os.path.join(DAGS_FOLDER, f"{dag_id}.py")).get_dag(dag_id)
     responder = Responder(dag_id, policy, user) if policy else None
     if responder:
         responder.start()

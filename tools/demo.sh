@@ -74,6 +74,10 @@ echo "== publication DAG: publish what is ready, deadlines, the public site"
 airflow dags test publication >"$logs/publication.log" 2>&1 || { tail -40 "$logs/publication.log"; exit 1; }
 grep -o "published [0-9]* result(s).*" "$logs/publication.log" | head -1
 echo "== public site (静态网页, open data): $SHUANGSUI_DATA_DIR/site/index.html"
+airflow dags test management_report >"$logs/management_report.log" 2>&1 \
+  || { tail -40 "$logs/management_report.log"; exit 1; }
+echo "== report to the 管委会 (HTML, DOCX): $SHUANGSUI_DATA_DIR/reports/management/"
+echo "== credit records of serious violations: $SHUANGSUI_DATA_DIR/site/data/credit_records.csv"
 echo "== audit trail"
 shuangsui verify-audit
 echo "== Airflow UI on this data: make airflow-ui, then http://localhost:8080"
