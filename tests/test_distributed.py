@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -83,21 +82,24 @@ def _admin_engine():
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
-def _create_databases(tag: str) -> dict[str, str]:
-    """Two fresh databases on the test server: Airflow's metadata and the business DB."""
+def _databases(tag: str) -> dict[str, str]:
+    """A fresh metadata database on the test server, and the URL of the business database
+    with its own role, which the init step creates as in the compose stack."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    urls = {}
+    server = make_url(PG_URL)
     eng = _admin_engine()
     with eng.connect() as c:
-        for role in ("meta", "biz"):
-            name = f"shuangsui_dist_{tag}_{role}"
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-            urls[role] = make_url(PG_URL).set(database=name).render_as_string(
-                hide_password=False)
+        c.execute(text(f'CREATE DATABASE "shuangsui_dist_{tag}_meta"'))
     eng.dispose()
-    return urls
+    return {
+        "meta": server.set(database=f"shuangsui_dist_{tag}_meta")
+                      .render_as_string(hide_password=False),
+        "biz": server.set(username=f"shuangsui_dist_{tag}", password=secrets.token_hex(8),
+                          database=f"shuangsui_dist_{tag}_biz")
+                     .render_as_string(hide_password=False),
+    }
 
 
 def _drop_databases(urls: dict[str, str]) -> None:
@@ -108,6 +110,7 @@ def _drop_databases(urls: dict[str, str]) -> None:
     with eng.connect() as c:
         for url in urls.values():
             c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        c.execute(text(f'DROP ROLE IF EXISTS "{make_url(urls["biz"]).username}"'))
     eng.dispose()
 
 
@@ -124,7 +127,6 @@ class Stack:
         self.logs = home / "process-logs"
         self.logs.mkdir(parents=True)
         self.port = free_port()
-        self.tag = home.name
         self.queue = f"shuangsui_test_{uuid.uuid4().hex[:8]}"  # never another test's tasks
         self.base = f"http://127.0.0.1:{self.port}"
         self.procs: dict[str, subprocess.Popen] = {}
@@ -170,7 +172,6 @@ class Stack:
             "AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn,
             "SHUANGSUI_DB_URL": urls["biz"],
             "SHUANGSUI_DATA_DIR": str(home / "data"),
-            "SHUANGSUI_LANDING_DIR": str(home / "data" / "landing"),
             "SHUANGSUI_TASK_RETRIES": "1",
             "SHUANGSUI_RETRY_DELAY_SECONDS": "2",
             "GX_ANALYTICS_ENABLED": "false",
@@ -217,12 +218,35 @@ class Stack:
             except subprocess.TimeoutExpired:
                 pass
 
+    def forget_queue(self) -> None:
+        """Remove this test's queue, its bindings and its unacknowledged messages (a run
+        stopped mid-task leaves some) from the shared broker."""
+        import redis
+
+        r = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
+        try:
+            keys = list(r.scan_iter(match=f"*{self.queue}*"))
+            if keys:
+                r.delete(*keys)
+            for tag, raw in r.hgetall("unacked").items():  # kombu: [message, exchange, key]
+                try:
+                    routing_key = json.loads(raw)[2]
+                except (ValueError, IndexError, TypeError):
+                    continue
+                if routing_key == self.queue:
+                    r.hdel("unacked", tag)
+                    r.zrem("unacked_index", tag)
+        finally:
+            r.close()
+
     def diagnostics(self) -> str:
         """The tail of every process log and of the task logs, for a failure message."""
-        parts = [f"--- {log.name}\n{_tail(log, 40)}" for log in sorted(self.logs.glob("*.log"))]
+        parts = [f"--- {log.name}\n{_tail(log, 40)}"
+                 for log in sorted(self.logs.glob("*.log"))]
         task_logs = sorted((self.home / "logs").glob("dag_id=*/**/*.log"),
                            key=lambda p: p.stat().st_mtime)[-4:]
-        parts += [f"--- task log {p.relative_to(self.home)}\n{_tail(p, 40)}" for p in task_logs]
+        parts += [f"--- task log {p.relative_to(self.home)}\n{_tail(p, 40)}"
+                  for p in task_logs]
         return "\n".join(parts)
 
 
@@ -285,7 +309,8 @@ class Api:
         deadline = time.monotonic() + TIMEOUT_START
         while time.monotonic() < deadline:
             self.stack.check_alive()
-            known = {d["dag_id"] for d in self.call("GET", "/dags", params={"limit": 100})["dags"]}
+            dags = self.call("GET", "/dags", params={"limit": 100})["dags"]
+            known = {d["dag_id"] for d in dags}
             if set(dag_ids) <= known:
                 errors = self.call("GET", "/importErrors")["import_errors"]
                 assert not errors, errors
@@ -323,20 +348,24 @@ class Api:
 
 @pytest.fixture
 def stack(prerequisites, tmp_path_factory, smtp_server):
-    home = tmp_path_factory.mktemp("dist")
-    tag = uuid.uuid4().hex[:10]
-    urls = _create_databases(tag)
-    s = Stack(home, urls, os.environ["AIRFLOW_CONN_SMTP_DEFAULT"])
-    shutil.copytree(SAMPLES, home / "data" / "landing")
     started = time.monotonic()
+    urls = _databases(uuid.uuid4().hex[:10])
+    s = None
     try:
-        # What the compose file's airflow-init does: both migrations.
+        s = Stack(tmp_path_factory.mktemp("dist"), urls,
+                  os.environ["AIRFLOW_CONN_SMTP_DEFAULT"])
+        # What the compose file's airflow-init does: the business database and its role,
+        # then both migrations.
+        s.run("ensure-business-db", [sys.executable, str(ROOT / "docker" /
+                                                         "ensure_business_db.py")])
         s.run("airflow-db-migrate", [sys.executable, "-m", "airflow", "db", "migrate"])
         s.run("shuangsui-migrate", [sys.executable, "-m", "shuangsui.cli", "migrate"])
         s.start()
         yield s, urls
     finally:
-        s.stop()
+        if s is not None:
+            s.stop()
+            s.forget_queue()
         _drop_databases(urls)
         print(f"distributed stack: {time.monotonic() - started:.0f}s wall time")
 
@@ -377,7 +406,7 @@ def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
         assert api.wait_run("double_random_draw", run, on_poll=answer_approvals) == "success"
         assert answered == [0]
     except AssertionError as e:
-        pytest.fail(f"{e}\n{s.diagnostics()}")
+        pytest.fail(f"{e}\n{s.diagnostics()}", pytrace=False)
     finally:
         api.http.close()
 

@@ -56,6 +56,8 @@ def bureau() -> dict:
         "phone": env("SHUANGSUI_BUREAU_PHONE", "0533-3580000"),
         "leader_email": env("SHUANGSUI_LEADER_EMAIL", "fgld@ajj.zbgx.example.cn"),
         "mail_from": env("SHUANGSUI_MAIL_FROM", "shuangsui@ajj.zbgx.example.cn"),
+        # Where the public site (公示网站) is served; printed on notices to enterprises.
+        "site_url": env("SHUANGSUI_SITE_URL", ""),
     }
 
 

@@ -440,7 +440,7 @@ class _Draw:
 def _bureau() -> dict:
     b = config.bureau()
     return {k: b[k] for k in ("name", "short_name", "doc_prefix", "doc_kind", "address",
-                              "contact", "phone")}
+                              "contact", "phone", "site_url")}
 
 
 def doc_number(bureau: dict, year: int, n: int) -> str:
