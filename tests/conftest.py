@@ -197,6 +197,9 @@ def registry_url(request, tmp_path):
     name = f"shuangsui_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
+        c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = :t AND pid <> pg_backend_pid()"),
+                  {"t": _templates[backend]})
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates[backend]}"'))
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as c:

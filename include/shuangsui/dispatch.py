@@ -33,6 +33,10 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
         for team in rec["current_teams"]:
             for iid in team["members"]:
                 units.setdefault(iid, []).append(team["uscc"])
+        # An inspector recused from all his units still has a task sheet (saying the
+        # earlier one is void): he is told too.
+        for d in notices.documents_for(conn, draw_id, kind="task_sheet"):
+            units.setdefault(d["subject_key"], [])
         planned = []
         for iid, usccs in sorted(units.items()):
             sheet = {d["format"]: d for d in notices.documents_for(
@@ -46,12 +50,12 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
             html = open(sheet["html"]["path"], encoding="utf-8").read()
             correction = "【更正】" if sheet["docx"]["version"] > 1 else ""
             date = rec["params"]["inspection_date"]
+            what = f"{date} 检查 {len(usccs)} 家单位" if usccs else "原任务单作废"
             planned.append(dict(
                 message_key=f"task_sheet/{draw_id}/{iid}/{sheet['docx']['sha256'][:16]}",
                 kind="task_sheet", recipient=people[iid].email if iid in people else None,
                 recipient_name=people[iid].name if iid in people else iid,
-                subject=f"{correction}【双随机抽查】执法检查任务单：{date} 检查 {len(usccs)} 家单位"
-                        f"（{draw_id}）",
+                subject=f"{correction}【双随机抽查】执法检查任务单：{what}（{draw_id}）",
                 body_html=html, attachments=attach, draw_id=draw_id))
     return sum(mail.queue(engine, now=now, **m)[1] for m in planned)
 
