@@ -44,3 +44,8 @@ def test_yes_no_words():
 def test_industry_lists_are_ordered_and_deduplicated():
     got = normalize.industry_list(s("机械, 冶金；冶金", "烟花爆竹/危险化学品"))
     assert list(got) == ["冶金、机械", "危险化学品、烟花爆竹"]
+
+
+def test_dates_out_of_any_real_range_are_kept_for_the_report_not_a_crash():
+    assert list(normalize.date(s("0001-01-01", "-2026-12-31", "2026-12-31"))) == [
+        "0001-01-01", "-2026-12-31", "2026-12-31"]

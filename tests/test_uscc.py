@@ -41,3 +41,10 @@ def test_any_other_last_character_is_invalid(body, last):
 def test_vectorized_check_agrees_with_the_scalar_one(codes):
     assert list(uscc.valid_mask(codes)) == [isinstance(c, str) and uscc.is_valid(c)
                                             for c in codes]
+
+
+def test_non_ascii_digits_are_not_a_valid_format():
+    code = "913703916081314475".replace("6", "٦")
+    assert not uscc.is_valid(code)
+    assert list(uscc.valid_mask([code, "913703916081314475"])) == [False, uscc.is_valid(
+        "913703916081314475")]

@@ -114,8 +114,14 @@ def read_file(path: Path) -> Landed:
     else:
         text, encoding = decode(raw, str(path))
         try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             skipinitialspace=False)
+            # The decoded text as UTF-8 bytes (the file's own bytes when it is UTF-8):
+            # pandas reads a StringIO of Chinese text in time quadratic in its size
+            # (26 s instead of 2 s at 10^6 rows).
+            data = (raw if encoding == "utf-8" else raw[3:] if encoding == "utf-8-sig"
+                    else text.encode("utf-8"))
+            del text
+            df = pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=str,
+                             keep_default_na=False, skipinitialspace=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
             raise UnusableFile(f"{path}: not a readable CSV table ({e})") from None
     entity = _entity_for(path.name, [str(c) for c in df.columns])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from shuangsui.reference import FALSE_WORDS, INDUSTRIES, TRUE_WORDS
@@ -19,6 +20,43 @@ _NAME_PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ";": "；", ":"
 _HALF_TABLE = str.maketrans(_HALF)
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
+# Values that text() and code() return as they are: no whitespace, nothing they translate
+# (text() keeps （），；： since it maps them to themselves). Most cells of a clean file
+# are such values, and are then copied rather than worked on.
+_TEXT_AS_IS = re.compile(
+    r"[^\s(),;:\uff01-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff5e]+")
+_CODE_AS_IS = re.compile(r"[0-9A-Z]+")
+
+
+def _unless_as_is(s: pd.Series, as_is: re.Pattern, fn) -> pd.Series:
+    """fn(s), computed only for the values fn may change: a string that fully matches
+    `as_is` is one fn returns unchanged."""
+    obj = s.astype("object")
+    keep = np.fromiter((isinstance(v, str) and as_is.fullmatch(v) is not None for v in obj),
+                       dtype=bool, count=len(obj))
+    if not keep.any():
+        return fn(s)
+    out = obj.copy()
+    todo = np.flatnonzero(~keep)
+    if len(todo):
+        out.iloc[todo] = fn(s.iloc[todo]).to_numpy(dtype=object)
+    return out
+
+
+def by_distinct(fn, s: pd.Series) -> pd.Series:
+    """fn(s) computed once per distinct value, for a text column that repeats itself
+    (行业, 科室, 经营状态, 重点企业 ...): every normalizer here maps each value on its own.
+    A column of mostly distinct values (codes, names) is passed to fn as it is."""
+    if len(s) < 1000 or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return fn(s)  # mixed types: 1, 1.0 and True would count as one value
+    head = s.iloc[:10_000]
+    if head.nunique(dropna=False) > len(head) // 2:
+        return fn(s)
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    out = fn(pd.Series(uniques, name=s.name))
+    out = out.iloc[codes]
+    out.index = s.index
+    return out
 
 
 def _blank_to_none(s: pd.Series) -> pd.Series:
@@ -29,6 +67,10 @@ def _blank_to_none(s: pd.Series) -> pd.Series:
 def text(s: pd.Series) -> pd.Series:
     """Free text (names, addresses, reasons): half-width letters and digits, official
     brackets, whitespace collapsed, no spaces inside Chinese text."""
+    return _unless_as_is(s, _TEXT_AS_IS, _text)
+
+
+def _text(s: pd.Series) -> pd.Series:
     s = s.astype("string").str.translate(_HALF_TABLE).str.translate(_NAME_PUNCT)
     s = s.str.replace(r"\s+", " ", regex=True).str.strip()
     s = s.str.replace(_SPACE_NEAR_CJK, "", regex=True)
@@ -37,6 +79,10 @@ def text(s: pd.Series) -> pd.Series:
 
 def code(s: pd.Series) -> pd.Series:
     """Codes (USCC, ids, certificate numbers): half-width, upper case, no spaces or dashes."""
+    return _unless_as_is(s, _CODE_AS_IS, _code)
+
+
+def _code(s: pd.Series) -> pd.Series:
     s = s.astype("string").str.translate(_HALF_TABLE).str.upper()
     s = s.str.replace(r"[\s\-－]+", "", regex=True)
     return _blank_to_none(s)
@@ -89,8 +135,11 @@ def date(s: pd.Series) -> pd.Series:
     v = v.str.replace(r"\s+", " ", regex=True).str.replace(r"\.0$", "", regex=True)
     v = _blank_to_none(v).astype("string")  # 20261231.0 comes from Excel number cells
     out = pd.Series(pd.NaT, index=v.index, dtype="datetime64[ns]")
+    plausible = v.str.match(r"^(19|20|21)[0-9]{2}").fillna(False).astype(bool)
     for fmt in _DATE_FORMATS:
-        todo = out.isna() & v.notna()
+        # Only years 1900-2199 are parsed: "0001-01-01" stays as written for the report
+        # instead of overflowing pandas' timestamps.
+        todo = out.isna() & v.notna() & plausible
         if not todo.any():
             break
         out[todo] = pd.to_datetime(v[todo], format=fmt, errors="coerce")

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from shuangsui import normalize, uscc
@@ -75,7 +76,7 @@ def normalized(entity: str, frame: pd.DataFrame, draw_dates: dict | None = None)
     columns that some expectations check (never applied to the database)."""
     df = frame.copy()
     for col, fn in NORMALIZERS[entity].items():
-        df[col] = fn(df[col])
+        df[col] = normalize.by_distinct(fn, df[col])
     for col, value in DEFAULTS.get(entity, {}).items():
         df[col] = df[col].where(df[col].notna(), value)
     if entity == "enterprises":
@@ -124,8 +125,12 @@ def _register_custom_expectations():
         @column_condition_partial(engine=PandasExecutionEngine)
         def _pandas(cls, column, **kwargs):
             values = column.astype(object).to_numpy()
-            well_formed = column.astype(str).str.match(uscc.PATTERN.pattern).to_numpy()
-            ok = uscc.valid_mask(values)
+            well_formed, ok = uscc.format_and_valid(values)
+            # A value that is not text may look like a USCC once written as text.
+            other = [i for i in np.flatnonzero(~well_formed) if not isinstance(values[i], str)]
+            if other:
+                well_formed[other] = (column.iloc[other].astype(str)
+                                      .str.match(uscc.PATTERN.pattern).to_numpy())
             # Malformed codes are the format rule's business, not this one's.
             return pd.Series(ok | ~well_formed, index=column.index)
 
@@ -142,6 +147,12 @@ def _context():
     from great_expectations.data_context.types.base import (
         DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
     )
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every in-memory batch smaller than HASH_THRESHOLD (shallow bytes,
+    # 1e9) by hashing all of it, 2 s at 10^6 rows; the fingerprint is a batch marker
+    # nothing here reads. 0: never.
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
     return gx.get_context(mode="ephemeral", project_config=DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
@@ -167,7 +178,13 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
     findings: list[Finding] = []
 
     # An exact repeat of an earlier row is dropped and reported, not treated as a clash.
-    dup = df.duplicated(subset=cols, keep="first")
+    # Such a row repeats the key's first column too, so only the rows whose first key
+    # column repeats are compared on every column (at 10^6 rows: 0.3 s instead of 2.5 s).
+    first_key = df[KEYS[entity][0]].duplicated(keep=False).to_numpy()
+    dup = pd.Series(False, index=df.index)
+    if first_key.any():
+        dup.iloc[np.flatnonzero(first_key)] = (
+            df.loc[first_key].duplicated(subset=cols, keep="first").to_numpy())
     for row, key in zip(df.loc[dup, "_row"], df.loc[dup, KEYS[entity][0]]):
         findings.append(Finding(int(row), "*", key, "duplicate_row",
                                 "与前面某行完全重复，已忽略该行", "critical"))
@@ -189,7 +206,10 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
     }
     result = validation.run(
         batch_parameters={"dataframe": body}, expectation_parameters=params,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row"]},
+        # Every unexpected row by its _row; not the query that would select them (a pandas
+        # filter string over all their indexes, unused here and costly at 10^6 rows).
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row"],
+                       "return_unexpected_index_query": False},
     )
 
     summaries = []

@@ -125,7 +125,16 @@ def _stage(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFram
     extra = extra.assign(_valid=False)
     rows = pd.concat([rows, extra], ignore_index=True)
     _bulk_load(conn, stage, rows)
+    _analyze(conn, stage)
     return stage
+
+
+def _analyze(conn: Connection, table: Table) -> None:
+    """Statistics for a temporary table just filled: autovacuum never sees temporary
+    tables, and without them PostgreSQL plans the joins below for ~1000 rows (nested
+    loops, hash tables spilling to disk) whatever the real size."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def _bulk_load(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
@@ -179,6 +188,7 @@ def apply_entity(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.Da
             [*keys, "kind"], select(*[cur.c[k] for k in keys], literal("delisted"))
             .where(cur.c.listed, ~exists().where(*_key_match(stage, cur, keys)))))
 
+    _analyze(conn, chg)
     counts = {k: 0 for k in ("inserted", "updated", "delisted")}
     for kind, n in conn.execute(select(chg.c.kind, func.count()).group_by(chg.c.kind)):
         counts[kind] = n
@@ -192,14 +202,18 @@ def apply_entity(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.Da
                  .values({**{a: stage.c[a] for a in attrs}, "listed": True, "updated_at": now}))
     new = select(*[stage.c[c] for c in (*keys, *attrs)], literal(True), literal(now)).where(
         stage.c._valid, exists().where(*_key_match(chg, stage, keys), chg.c.kind == "inserted"))
-    conn.execute(insert(cur).from_select([*keys, *attrs, "listed", "updated_at"], new))
+    # In key order: the primary key (and history's key index) fill page after page
+    # instead of at random, a third less time at 10^6 rows.
+    conn.execute(insert(cur).from_select([*keys, *attrs, "listed", "updated_at"],
+                                         new.order_by(*[stage.c[k] for k in keys])))
     in_delisted = exists().where(*_key_match(chg, cur, keys), chg.c.kind == "delisted")
     conn.execute(update(cur).where(in_delisted).values(listed=False, updated_at=now))
     cols = [*keys, *attrs, "listed"]
     conn.execute(insert(hist).from_select(
         [*cols, "valid_from", "sync_run"],
         select(*[cur.c[c] for c in cols], literal(now), literal(run_id))
-        .where(exists().where(*_key_match(chg, cur, keys)))))
+        .where(exists().where(*_key_match(chg, cur, keys)))
+        .order_by(*[cur.c[k] for k in keys])))
     return counts
 
 
