@@ -12,7 +12,7 @@ from airflow.sdk import Param, dag, get_current_context, task
 
 from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
 
-DEPARTMENTS = ["危险化学品监管科", "非煤矿山监管科", "冶金工贸监管科", "综合监督管理科"]
+from shuangsui.reference import DEPARTMENTS  # constants only
 
 
 @dag(

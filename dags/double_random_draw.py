@@ -6,15 +6,12 @@ Draws the units to inspect and the teams that go, at random, under the bureau's 
 (Asia/Shanghai), taking each 科室's share from its annual plan (年度监督检查计划); staff
 start special draws (专项治理, 暗访暗查, 综合督导) from the trigger form.
 
-Per draw: **commit** freezes the candidate pool and the roster and publishes their SHA-256,
-the parameters, the code version and the seed commitment → **perform** ranks units by
-keyed hash in two strata (≥50% key-industry/key enterprises) and forms teams (≥2, never a
-conflicted inspector) → **approve**: the 分管领导 approves or rejects in *Required
-actions* → **decide** records it. Nothing is sent before approval. A rejected draw stays on
-record; a re-draw is a new run naming it (`redraw_of`, `redraw_reason`).
-
-Retrying or clearing never draws twice: a draw belongs to its run. Anyone can re-compute a
-draw from its record: `shuangsui verify data/draws/<draw_id>/record.json`.
+Per draw: **commit** (freeze pool and roster, publish their SHA-256, the parameters, the code
+version, the seed commitment) → **perform** (targets in two strata, ≥50% key; teams of ≥2,
+never a conflicted inspector) → **approve** (分管领导, *Required actions*) → **decide** →
+notices and emails, only if approved. A re-draw is a new run naming the old one
+(`redraw_of`, `redraw_reason`); retrying or clearing never draws twice. Anyone re-computes
+a draw from its record: `shuangsui verify data/draws/<draw_id>/record.json`.
 """
 from __future__ import annotations
 
@@ -24,8 +21,7 @@ from shuangsui_airflow import (DEFAULT_ARGS, START, LeaderApprovalNotifier, engi
                                leader_decision, read_decision, run_moment, smtp_settings)
 from shuangsui_calendar import WorkingDayTimetable, round_of
 
-DEPARTMENTS = ["危险化学品监管科", "非煤矿山监管科", "冶金工贸监管科", "综合监督管理科"]
-INDUSTRIES = ["危险化学品", "非煤矿山", "冶金", "工贸", "建材", "机械", "轻工", "烟花爆竹", "其他"]
+from shuangsui.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # constants only
 
 
 @dag(
@@ -39,15 +35,14 @@ INDUSTRIES = ["危险化学品", "非煤矿山", "冶金", "工贸", "建材", "
     params={
         "department": Param(None, type=["null", "string"], enum=[None, *DEPARTMENTS],
                             title="科室 (department)"),
-        "kind": Param("专项治理", type="string",
-                      enum=["年度计划", "专项治理", "暗访暗查", "综合督导"], title="抽查类型"),
+        "kind": Param("专项治理", type="string", enum=list(DRAW_KINDS), title="抽查类型"),
         "units": Param(None, type=["null", "integer"], minimum=1, title="抽取户数"),
         "ratio": Param(None, type=["null", "number"], exclusiveMinimum=0, maximum=1,
                        title="或：抽取比例 (0–1)"),
         "key_share": Param(0.5, type="number", minimum=0.5, maximum=1,
                            title="重点行业领域/重点企业比例 (≥0.5)"),
         "team_size": Param(2, type="integer", minimum=2, maximum=6, title="每组人数 (≥2)"),
-        "industries": Param([], type="array", items={"type": "string", "enum": INDUSTRIES},
+        "industries": Param([], type="array", items={"type": "string", "enum": list(INDUSTRIES)},
                             title="行业 (empty: all of the 科室)"),
         "public_value": Param("", type="string", title="公开随机数 (e.g. a lottery result)",
                               description="Mixed into the seed; name it before the draw."),
