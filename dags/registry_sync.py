@@ -19,11 +19,6 @@ from airflow.sdk import dag
 from shuangsui_airflow import DEFAULT_ARGS, REGISTRY, START, intake, intake_params
 
 
-def _landing():
-    from shuangsui import config
-
-    return config.landing_dir()
-
 
 @dag(
     schedule="0 6 * * *",  # 06:00 Asia/Shanghai, before the working day
@@ -35,7 +30,7 @@ def _landing():
     params=intake_params("Default: the landing folder (SHUANGSUI_LANDING_DIR)."),
 )
 def registry_sync():
-    intake(REGISTRY, _landing)
+    intake(REGISTRY, "landing_dir")
 
 
 registry_sync()

@@ -18,11 +18,6 @@ from airflow.sdk import dag
 from shuangsui_airflow import DEFAULT_ARGS, RESULTS, START, intake, intake_params
 
 
-def _landing():
-    from shuangsui import config
-
-    return config.results_landing_dir()
-
 
 @dag(
     schedule="0 */2 * * *",  # every two hours: results flow in during the working day
@@ -34,7 +29,7 @@ def _landing():
     params=intake_params("Default: the results landing folder (SHUANGSUI_RESULTS_DIR)."),
 )
 def results_intake():
-    intake(RESULTS, _landing)
+    intake(RESULTS, "results_landing_dir")
 
 
 results_intake()

@@ -137,9 +137,10 @@ def intake_params(default_source_help: str) -> dict:
     }
 
 
-def intake(outlet, default_source):
+def intake(outlet, default_source: str):
     """prepare → apply → report: read and check landing files or upstream tables, apply
-    the valid rows in one transaction (updating `outlet`), write the quality report."""
+    the valid rows in one transaction (updating `outlet`), write the quality report.
+    `default_source` names the shuangsui.config function giving the landing folder."""
     from airflow.sdk import get_current_context, task
 
     @task
@@ -160,7 +161,7 @@ def intake(outlet, default_source):
                         for entity, table in params["upstream_tables"].items()]
         source = params.get("source")
         if source is None and not upstream:
-            source = str(default_source())
+            source = str(getattr(config, default_source)())
         work = config.work_dir() / run_id.replace(":", "_")
         try:
             return str(registry.prepare_run(engine_for_task(), source, upstream,

@@ -223,7 +223,7 @@ def commit(engine: Engine, spec: Spec, *, origin: str, now: dt.datetime,
             public_value=spec.public_value, code_version=pre["code_version"],
             folder=str(folder), created_at=now, redraw_of=spec.redraw_of,
             redraw_reason=spec.redraw_reason))
-        audit.record(conn, "draw.committed", {k: v for k, v in pre.items()}, actor=actor,
+        audit.record(conn, "draw.committed", pre, actor=actor,
                      entity="draw", entity_key=draw_id, now=now)
     return draw_id
 
@@ -296,7 +296,7 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
                 status="refused", refusal=str(refused), seed=seed, drawn_at=now))
             audit.record(conn, "draw.refused", {"draw_id": draw_id, "reason": str(refused)},
                          actor=actor, entity="draw", entity_key=draw_id, now=now)
-            record(conn, draw_id, previous=previous)
+            _write_record(conn, draw_id, previous=previous)
     if refused:
         raise refused
     with engine.begin() as conn:
@@ -315,7 +315,7 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
              "role": "lead" if iid == tm.lead else "member", "rank": tm.ranks[iid],
              "checklist_version": version, "active": True, "created_at": now}
             for tm in teams for iid in tm.members])
-        rec = record(conn, draw_id, previous=previous)
+        rec = _write_record(conn, draw_id, previous=previous)
         audit.record(conn, "draw.drawn", {"draw_id": draw_id, "seed": seed,
                                           "targets": len(targets), "record_sha256":
                                           _record_hash(rec)},
@@ -373,8 +373,16 @@ def record(conn: Connection, draw_id: str, previous: dict | None = None) -> dict
         "decision": {"by": row.decided_by, "at": row.decided_at.isoformat() + "Z"
                      if row.decided_at else None, "reason": row.decision_reason},
     }
-    if row.status != "committed":
-        _write(rec_path, json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
+    return rec
+
+
+def _write_record(conn: Connection, draw_id: str, previous: dict | None = None) -> dict:
+    """Rebuild the record and write it as record.json beside the snapshots; called by the
+    steps that change a draw (a committed draw has no record yet)."""
+    rec = record(conn, draw_id, previous=previous)
+    if rec["status"] != "committed":
+        _write(Path(_row(conn, draw_id).folder) / "record.json",
+               json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
     return rec
 
 
@@ -392,7 +400,7 @@ def decide(engine: Engine, draw_id: str, *, approved: bool, by: str, reason: str
                 status=status, decided_at=now, decided_by=by, decision_reason=reason))
             audit.record(conn, f"draw.{status}", {"draw_id": draw_id, "reason": reason},
                          actor=by, entity="draw", entity_key=draw_id, now=now)
-        return record(conn, draw_id)
+        return _write_record(conn, draw_id)
 
 
 def summary_markdown(conn: Connection, draw_id: str) -> str:
@@ -502,7 +510,7 @@ def decide_recusal(engine: Engine, recusal_id: int, *, approved: bool, by: str,
                           "inspector_id": req.inspector_id, "replacement": replacement,
                           "reason": reason},
                          actor=by, entity="recusal", entity_key=str(recusal_id), now=now)
-        record(conn, req.draw_id)
+        _write_record(conn, req.draw_id)
         req = conn.execute(select(r_t).where(r_t.c.id == recusal_id)).first()
     if unfilled:
         raise unfilled
