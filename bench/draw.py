@@ -175,7 +175,7 @@ def setup_worker(spec: dict) -> None:
     from sqlalchemy.engine import make_url
 
     from shuangsui import sample
-    from shuangsui.reference import ACTIVE_STATUS, DEPARTMENTS, ENTERPRISE_COLUMNS
+    from shuangsui.core.reference import ACTIVE_STATUS, DEPARTMENTS, ENTERPRISE_COLUMNS
 
     timers = {}
     rng = random.Random(spec["seed"])
@@ -276,7 +276,7 @@ def setup_worker(spec: dict) -> None:
 
 def verify_worker(spec: dict) -> None:
     t0 = time.perf_counter()
-    from shuangsui import verify
+    from shuangsui.draw import verify
 
     import_s = time.perf_counter() - t0
     t = time.perf_counter()
@@ -396,8 +396,10 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
     import pandas as pd
     from sqlalchemy import or_, select
 
-    from shuangsui import db, draw, draws
-    from shuangsui.reference import ACTIVE_STATUS, KEYS
+    from shuangsui import db
+    from shuangsui.draw import algorithm as draw
+    from shuangsui.draw import lifecycle as draws
+    from shuangsui.core.reference import ACTIVE_STATUS, KEYS
 
     report["machine"] = machine(url)
     report["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]

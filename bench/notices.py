@@ -63,7 +63,9 @@ def _rewrite(src: Path, dst: Path, changes: dict[str, str]) -> int:
 
 def setup(folder: Path) -> tuple[str, str]:
     """A SQLite database with an approved draw of every unit of the sample registry."""
-    from shuangsui import db, draws, registry
+    from shuangsui import db
+    from shuangsui.draw import lifecycle as draws
+    from shuangsui.intake import directories as registry
 
     landing = folder / "registry"
     landing.mkdir()
@@ -90,7 +92,8 @@ def setup(folder: Path) -> tuple[str, str]:
 
 def render_child(url: str, draw_id: str) -> dict:
     """In the subprocess: time render_draw twice (first issue, then unchanged)."""
-    from shuangsui import db, notices
+    from shuangsui import db
+    from shuangsui.documents import notices
 
     engine = db.engine(url)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -118,7 +121,8 @@ def baseline(url: str, draw_id: str, sample: int) -> dict:
     import docx
     from docx.enum.text import WD_BREAK
 
-    from shuangsui import db, notices
+    from shuangsui import db
+    from shuangsui.documents import notices
 
     engine = db.engine(url)
     with engine.connect() as conn:

@@ -109,7 +109,9 @@ def worker(spec: dict) -> None:
     import pandas as pd
     import great_expectations as gx  # noqa: F401  (paid once per process; see "import")
     import shuangsui
-    from shuangsui import db, quality, registry
+    from shuangsui import db
+    from shuangsui.intake import quality
+    from shuangsui.intake import directories as registry
 
     timers: dict[str, float] = {}
 

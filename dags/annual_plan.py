@@ -12,7 +12,7 @@ from airflow.sdk import Param, dag, get_current_context, task
 
 from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
 
-from shuangsui.reference import DEPARTMENTS  # constants only
+from shuangsui.core.reference import DEPARTMENTS  # constants only
 
 
 @dag(
@@ -42,7 +42,7 @@ def annual_plan():
     @task
     def save_plans(params) -> int:
         """Validate and store the plan(s); returns how many changed."""
-        from shuangsui import plan
+        from shuangsui.draw import plan
 
         run_id, now, _ = run_moment(get_current_context())
         if params.get("file"):

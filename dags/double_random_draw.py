@@ -21,7 +21,7 @@ from shuangsui_airflow import (DEFAULT_ARGS, START, LeaderApprovalNotifier, engi
                                leader_decision, read_decision, run_moment, smtp_settings)
 from shuangsui_calendar import WorkingDayTimetable, round_of
 
-from shuangsui.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # constants only
+from shuangsui.core.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # constants only
 
 
 @dag(
@@ -64,7 +64,7 @@ def double_random_draw():
         """The draws this run makes: one from the form, or one per 科室 from the plans."""
         from dataclasses import asdict
 
-        from shuangsui import draws
+        from shuangsui.draw import lifecycle as draws
 
         ctx = get_current_context()
         run_id, now, today = run_moment(ctx)
@@ -80,7 +80,7 @@ def double_random_draw():
         @task
         def commit(spec: dict) -> str:
             """Freeze pool and roster; publish hashes and the seed commitment."""
-            from shuangsui import draws
+            from shuangsui.draw import lifecycle as draws
 
             _, now, _ = run_moment(get_current_context())
             origin = spec.pop("origin")
@@ -89,7 +89,7 @@ def double_random_draw():
         @task
         def perform(draw_id: str) -> str:
             """Draw targets and teams; returns what the 分管领导 reads."""
-            from shuangsui import draws
+            from shuangsui.draw import lifecycle as draws
 
             _, now, _ = run_moment(get_current_context())
             eng = engine_for_task()
@@ -105,7 +105,7 @@ def double_random_draw():
         @task
         def decide(draw_id: str, answer: dict) -> str:
             """Record the decision: approved, or rejected with its reason."""
-            from shuangsui import draws
+            from shuangsui.draw import lifecycle as draws
 
             _, now, _ = run_moment(get_current_context())
             approved, by, reason = read_decision(answer)
@@ -119,7 +119,7 @@ def double_random_draw():
             (and so is sending) unless the 分管领导 approved."""
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from shuangsui import notices
+            from shuangsui.documents import notices
 
             if status != "approved":
                 raise AirflowSkipException(f"draw {draw_id} is {status}: nothing is sent")
@@ -129,7 +129,8 @@ def double_random_draw():
         @task
         def send_task_sheets(draw_id: str) -> dict:
             """Email each inspector his 任务单 with the notices (outbox: never twice)."""
-            from shuangsui import dispatch, mail
+            from shuangsui.outreach import dispatch
+            from shuangsui.outreach import mail
 
             _, now, _ = run_moment(get_current_context())
             eng = engine_for_task()

@@ -3,7 +3,7 @@
 
 Sends every message still pending in the outbox — task sheets, approval requests, alerts —
 for instance after the SMTP server was down when a draw was approved. Runs every 30
-minutes; a message is never sent twice (see shuangsui.mail).
+minutes; a message is never sent twice (see shuangsui.outreach.mail).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment, 
 def mail_outbox():
     @task
     def send_pending() -> dict:
-        from shuangsui import mail
+        from shuangsui.outreach import mail
 
         _, now, _ = run_moment(get_current_context())
         return mail.send_pending(engine_for_task(), smtp_settings(), now=now)

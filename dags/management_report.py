@@ -34,7 +34,8 @@ def management_report():
     @task
     def write_report(params) -> dict:
         """The HTML, DOCX and JSON report; returns their paths."""
-        from shuangsui import config, site
+        from shuangsui import config
+        from shuangsui.publish import site
 
         _, now, today = run_moment(get_current_context())
         year = params.get("year") or today.year

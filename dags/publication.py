@@ -38,7 +38,7 @@ def publication():
     @task
     def refresh() -> dict:
         """Publication items for every unit of an approved draw, with due dates."""
-        from shuangsui import publication as pub
+        from shuangsui.publish import publication as pub
 
         _, now, _ = run_moment(get_current_context())
         counts = pub.refresh(engine_for_task(), now=now)
@@ -50,7 +50,7 @@ def publication():
     @task
     def publish(counts: dict, params) -> list:
         """Publish every result that is ready (always by its deadline)."""
-        from shuangsui import publication as pub
+        from shuangsui.publish import publication as pub
 
         _, now, _ = run_moment(get_current_context())
         done = pub.publish_ready(engine_for_task(), now=now,
@@ -62,7 +62,8 @@ def publication():
     @task(outlets=[PUBLIC_SITE])
     def build_site(published: list) -> str:
         """The public pages and open data (CSV/JSON), rebuilt from the database."""
-        from shuangsui import config, site
+        from shuangsui import config
+        from shuangsui.publish import site
 
         _, now, _ = run_moment(get_current_context())
         index = site.build_site(engine_for_task(), config.site_dir(), now=now)
@@ -72,7 +73,8 @@ def publication():
     @task
     def track_deadlines(published: list, params) -> dict:
         """Warn before, alert after: every unpublished item with a due date."""
-        from shuangsui import mail, publication as pub
+        from shuangsui.outreach import mail
+        from shuangsui.publish import publication as pub
 
         _, now, today = run_moment(get_current_context())
         eng = engine_for_task()

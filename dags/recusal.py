@@ -34,7 +34,7 @@ def recusal():
     @task
     def request(params) -> dict:
         """Record the request and describe it for the 分管领导."""
-        from shuangsui import draws
+        from shuangsui.draw import lifecycle as draws
 
         run_id, now, _ = run_moment(get_current_context())
         rid = draws.request_recusal(
@@ -54,7 +54,7 @@ def recusal():
     @task
     def apply(req: dict, answer: dict) -> dict:
         """Record the decision; on approval, draw the replacement."""
-        from shuangsui import draws
+        from shuangsui.draw import lifecycle as draws
 
         _, now, _ = run_moment(get_current_context())
         approved, by, reason = read_decision(answer)

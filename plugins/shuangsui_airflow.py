@@ -37,7 +37,7 @@ def smtp_settings(conn_id: str | None = None):
     disable_tls, timeout) mean what they mean there."""
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
-    from shuangsui.mail import SmtpSettings
+    from shuangsui.outreach.mail import SmtpSettings
 
     hook = SmtpHook(smtp_conn_id=conn_id or os.environ.get("SHUANGSUI_SMTP_CONN_ID",
                                                            "smtp_default"))
@@ -52,7 +52,7 @@ def _send_now(kinds):
     """Try to send at once; what cannot go now stays in the outbox for mail_outbox."""
     import logging
 
-    from shuangsui import mail
+    from shuangsui.outreach import mail
 
     try:
         mail.send_pending(engine_for_task(), smtp_settings(), now=_utcnow(), kinds=kinds)
@@ -68,7 +68,7 @@ class LeaderApprovalNotifier(BaseNotifier):
     """On a HITL approval step: email the 分管领导 that a draw waits for him."""
 
     def notify(self, context):
-        from shuangsui import dispatch
+        from shuangsui.outreach import dispatch
 
         ti = context["ti"]
         draw_id = ti.xcom_pull(task_ids="one_draw.commit", map_indexes=ti.map_index)
@@ -88,7 +88,7 @@ class DepartmentFailureAlert(BaseNotifier):
     """On a failed run: alert the responsible 科室 (the run's department, else duty)."""
 
     def notify(self, context):
-        from shuangsui import dispatch
+        from shuangsui.outreach import dispatch
 
         run = context["dag_run"]
         ti = context.get("ti")
@@ -149,7 +149,8 @@ def intake(outlet, default_source: str):
         from airflow.sdk import BaseHook
         from airflow.sdk.exceptions import AirflowFailException
 
-        from shuangsui import config, registry
+        from shuangsui import config
+        from shuangsui.intake import directories as registry
 
         run_id, now, today = run_moment(get_current_context())
         upstream = []
@@ -173,7 +174,7 @@ def intake(outlet, default_source: str):
     @task(outlets=[outlet])
     def apply(prepared: str, params) -> dict:
         """Quarantine bad rows and apply valid ones, in one transaction."""
-        from shuangsui import registry
+        from shuangsui.intake import directories as registry
 
         _, now, _ = run_moment(get_current_context())
         summary = registry.apply_run(engine_for_task(), prepared, now=now,
@@ -183,7 +184,8 @@ def intake(outlet, default_source: str):
     @task
     def report(prepared: str, summary: dict) -> str:
         """Write the human-readable data-quality report and say where it is."""
-        from shuangsui import config, report as reports
+        from shuangsui import config
+        from shuangsui.intake import quality_report as reports
 
         dag_id = get_current_context()["dag"].dag_id
         path = reports.quality_report(prepared, summary, folder=config.reports_dir() / dag_id)

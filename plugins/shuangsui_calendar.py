@@ -2,7 +2,7 @@
 
 ``WorkingDayTimetable`` runs a DAG on fixed dates of each year (default March 1, June 1,
 September 1) at a local time (default 09:30 Asia/Shanghai), each moved forward to the
-first working day on or after it (节假日顺延) per ``shuangsui.workdays``. A DAG file uses
+first working day on or after it (节假日顺延) per ``shuangsui.core.workdays``. A DAG file uses
 it as ``from shuangsui_calendar import WorkingDayTimetable`` (Airflow puts plugins/ on
 sys.path), and ``round_of(day)`` tells which round (1..N) of the year a run day is.
 
@@ -34,8 +34,8 @@ import pendulum
 from airflow.plugins_manager import AirflowPlugin
 from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 
-from shuangsui import workdays
-from shuangsui.workdays import CalendarDataMissing
+from shuangsui.core import workdays
+from shuangsui.core.workdays import CalendarDataMissing
 
 log = logging.getLogger(__name__)
 

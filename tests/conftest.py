@@ -151,7 +151,8 @@ _templates: dict[str, str] = {}
 
 
 def _load_sample_registry(url: str) -> None:
-    from shuangsui import db, registry
+    from shuangsui import db
+    from shuangsui.intake import directories as registry
 
     eng = db.engine(url)
     with eng.connect() as conn:

@@ -392,7 +392,7 @@ def test_ensure_business_db_creates_role_and_database_once(tmp_path):
             public_connect = c.execute(text("SELECT has_database_privilege('public', :d, "
                                             "'CONNECT')"), {"d": meta}).scalar_one()
         assert owner == role and public_connect is False
-        from shuangsui import db  # the business schema migrates as its own role
+        from shuangsui import db# the business schema migrates as its own role
 
         db.upgrade(business_url)
         biz = create_engine(business_url)

@@ -121,7 +121,7 @@ def registry_loaded(registry_engine):
 @pytest.mark.e2e
 def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
         airflow_db, registry_loaded, dagbag, smtp_server):
-    from shuangsui import draws
+    from shuangsui.draw import lifecycle as draws
 
     dr = _run_with("double_random_draw", {"department": "危险化学品监管科", "units": 12,
                                           "kind": "专项治理", "public_value": "123"}, "批准")
@@ -158,7 +158,7 @@ def test_a_rejected_draw_is_closed_with_its_reason_and_nothing_is_sent(
 @pytest.mark.e2e
 def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(
         airflow_db, registry_loaded, dagbag, smtp_server):
-    from shuangsui import draws
+    from shuangsui.draw import lifecycle as draws
 
     _run_with("double_random_draw", {"department": "冶金工贸监管科", "units": 6}, "批准")
     with registry_loaded.connect() as conn:
@@ -181,7 +181,8 @@ def test_results_then_publication_put_the_results_on_the_public_site(
         airflow_db, registry_loaded, dagbag, smtp_server, tmp_path):
     import pandas as pd
 
-    from shuangsui import config, draws, sample
+    from shuangsui import config, sample
+    from shuangsui.draw import lifecycle as draws
 
     _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 4}, "批准")
     with registry_loaded.connect() as conn:

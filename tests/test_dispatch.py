@@ -3,7 +3,10 @@ import datetime as dt
 
 import pytest
 
-from shuangsui import dispatch, draws, mail, notices
+from shuangsui.outreach import dispatch
+from shuangsui.draw import lifecycle as draws
+from shuangsui.outreach import mail
+from shuangsui.documents import notices
 
 NOW = dt.datetime(2026, 11, 26, 2)
 

@@ -374,7 +374,8 @@ def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
         stack, smtp_server):
     from sqlalchemy import select
 
-    from shuangsui import audit, db, draws
+    from shuangsui import audit, db
+    from shuangsui.draw import lifecycle as draws
 
     s, urls = stack
     api = Api(s)

@@ -1,4 +1,4 @@
-"""The draw algorithm on its own (shuangsui.draw, no database): quotas (R1, R4), teams
+"""The draw algorithm on its own (shuangsui.draw.algorithm, no database): quotas (R1, R4), teams
 (R2, R3), determinism and independence from row order, and the canonical snapshots."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import math
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from shuangsui import draw
-from shuangsui.draw import DrawRefused, Inspector, TeamImpossible, Unit
+from shuangsui.draw import algorithm as draw
+from shuangsui.draw.algorithm import DrawRefused, Inspector, TeamImpossible, Unit
 
 ON = dt.date(2026, 6, 1)
 DEPARTMENTS = ["危化科", "工贸科", "综合科"]

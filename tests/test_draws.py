@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import SAMPLES
-from shuangsui import audit, db, draw, draws, plan
+from shuangsui import audit, db
+from shuangsui.draw import algorithm as draw
+from shuangsui.draw import lifecycle as draws
+from shuangsui.draw import plan
 
 NOW = dt.datetime(2026, 11, 26, 2)
 WH = "危险化学品监管科"

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, SAMPLES
-from shuangsui import landing
+from shuangsui.intake import landing
 
 CLEAN = pd.read_csv(FIXTURES / "enterprises_bom.csv", dtype=str, encoding="utf-8-sig")
 

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from conftest import free_port
-from shuangsui import db, mail
+from shuangsui import db
+from shuangsui.outreach import mail
 
 NOW = dt.datetime(2026, 11, 26, 3)
 
@@ -18,7 +19,7 @@ def settings(port):
 @pytest.fixture
 def attachment(engine, tmp_path):
     """A stored document with a Chinese file name, as the notices module stores them."""
-    from shuangsui import draw
+    from shuangsui.draw import algorithm as draw
 
     path = tmp_path / "通知书_91370391MAP3UF2D99.docx"
     path.write_bytes(b"PK\x03\x04 not really a docx")

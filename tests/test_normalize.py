@@ -1,7 +1,7 @@
 """Normalization of what real files contain."""
 import pandas as pd
 
-from shuangsui import normalize
+from shuangsui.intake import normalize
 
 
 def s(*values):

@@ -10,7 +10,9 @@ import docx
 import pytest
 from sqlalchemy import func, select
 
-from shuangsui import audit, db, draws, notices
+from shuangsui import audit, db
+from shuangsui.draw import lifecycle as draws
+from shuangsui.documents import notices
 
 NOW = dt.datetime(2026, 11, 26, 2)          # naive UTC: 10:00 in Beijing
 LATER = NOW + dt.timedelta(days=1)

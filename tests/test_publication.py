@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from shuangsui import audit, db, draws, mail, publication, registry, workdays
+from shuangsui import audit, db
+from shuangsui.draw import lifecycle as draws
+from shuangsui.outreach import mail
+from shuangsui.publish import publication
+from shuangsui.intake import directories as registry
+from shuangsui.core import workdays
 
 T = dt.datetime(2026, 9, 25, 2)
 WH = "危险化学品监管科"

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES
-from shuangsui import landing, quality
+from shuangsui.intake import landing
+from shuangsui.intake import quality
 
 TODAY = dt.date(2026, 11, 26)
 

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import FIXTURES, SAMPLES
-from shuangsui import audit, db, registry
+from shuangsui import audit, db
+from shuangsui.intake import directories as registry
 
 TODAY = dt.date(2026, 11, 26)
 T0 = dt.datetime(2026, 11, 26, 1, 0)

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shuangsui import sample, uscc
-from shuangsui.reference import DEPARTMENTS, INDUSTRIES, KEY_INDUSTRIES
+from shuangsui import sample
+from shuangsui.core import uscc
+from shuangsui.core.reference import DEPARTMENTS, INDUSTRIES, KEY_INDUSTRIES
 
 TODAY = date(2026, 11, 26)
 BUNDLED = Path(__file__).resolve().parents[1] / "include" / "shuangsui" / "samples" / "registry"

@@ -1,7 +1,7 @@
 """The public site (公示网站), its open data and privacy scan, and the report of common
 problems to the 管委会 — on SQLite and PostgreSQL, from data made by the real modules:
 the bundled sample directory, real draws (commit, perform, approve), results loaded through
-the registry and published by shuangsui.publication."""
+the registry and published by shuangsui.publish.publication."""
 import csv
 import datetime as dt
 import hashlib
@@ -18,8 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from conftest import ROOT, SAMPLES
-from shuangsui import config, db, draws, publication, registry, site
-from shuangsui.verify import verify_record
+from shuangsui import config, db
+from shuangsui.draw import lifecycle as draws
+from shuangsui.publish import publication
+from shuangsui.intake import directories as registry
+from shuangsui.publish import site
+from shuangsui.draw.verify import verify_record
 
 NOW = dt.datetime(2026, 11, 26, 2)          # the draws (UTC)
 BUILT = dt.datetime(2026, 12, 20, 2)        # the site is built (UTC)

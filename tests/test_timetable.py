@@ -15,7 +15,7 @@ import airflow  # noqa: F401  (settings put plugins/ on sys.path; conftest set t
 from airflow.timetables.base import DataInterval, TimeRestriction
 
 import shuangsui_calendar as sc
-from shuangsui import workdays
+from shuangsui.core import workdays
 
 TZ = "Asia/Shanghai"
 START_2026 = pendulum.datetime(2026, 1, 1, tz=TZ)

@@ -1,7 +1,7 @@
 """The USCC check digit (GB 32100-2015)."""
 from hypothesis import given, strategies as st
 
-from shuangsui import uscc
+from shuangsui.core import uscc
 
 first17 = st.tuples(
     st.text(alphabet=uscc.ALPHABET, min_size=2, max_size=2),

@@ -1,4 +1,4 @@
-"""Verifying a published draw (shuangsui.verify): an honest record matches, and every kind
+"""Verifying a published draw (shuangsui.draw.verify): an honest record matches, and every kind
 of tampering is caught with a detail that says what differs."""
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from shuangsui import draw, verify
-from shuangsui.draw import Inspector, Unit
+from shuangsui.draw import algorithm as draw
+from shuangsui.draw import verify
+from shuangsui.draw.algorithm import Inspector, Unit
 
 ON = dt.date(2026, 12, 10)
 SECRET = "5f1c0e9a7b3d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6"
@@ -46,7 +47,7 @@ def current_of(teams: list[draw.Team], seed: str) -> list[dict]:
 
 def write_draw(folder: Path, *, n=6, team_size=2, previous=None, conflicts=None,
                units=None, roster=None, status="approved", key_share=0.5) -> dict:
-    """A draw made with shuangsui.draw alone, published in the layout draws.perform writes."""
+    """A draw made with shuangsui.draw.algorithm alone, published in the layout draws.perform writes."""
     folder.mkdir(parents=True, exist_ok=True)
     units = units if units is not None else sample_pool()
     roster = roster if roster is not None else sample_roster()
@@ -335,7 +336,8 @@ def test_another_algorithm_or_a_broken_record_is_reported(published, tmp_path):
 def test_a_draw_made_in_the_database_verifies(engine, tmp_path, monkeypatch):
     """The record draws.perform and draws.decide_recusal publish is what verify reads."""
     from conftest import SAMPLES
-    from shuangsui import draws, registry
+    from shuangsui.draw import lifecycle as draws
+    from shuangsui.intake import directories as registry
 
     now = dt.datetime(2026, 11, 26, 2)
     monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))

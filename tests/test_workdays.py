@@ -10,8 +10,8 @@ from chinese_calendar import constants as cc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shuangsui import workdays
-from shuangsui.workdays import (
+from shuangsui.core import workdays
+from shuangsui.core.workdays import (
     CalendarDataMissing,
     CalendarOverrideError,
     add_working_days,

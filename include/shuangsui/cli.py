@@ -30,7 +30,9 @@ def cmd_sample(args) -> int:
 
 def cmd_sync(args) -> int:
     """Registry sync without Airflow: the same steps as the registry_sync DAG."""
-    from shuangsui import db, registry, report
+    from shuangsui import db
+    from shuangsui.intake import directories as registry
+    from shuangsui.intake import quality_report as report
     engine = db.engine(args.db)
     now = _now()
     run_id = args.run_id or f"cli__{now:%Y%m%dT%H%M%S}"
@@ -57,7 +59,8 @@ def cmd_verify_audit(args) -> int:
 
 def cmd_plan(args) -> int:
     """Load annual plans from a file (the annual_plan DAG does the same)."""
-    from shuangsui import db, plan
+    from shuangsui import db
+    from shuangsui.draw import plan
     plans = plan.read_plans(Path(args.file))
     n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=_now())
     for p in plans:
@@ -69,7 +72,7 @@ def cmd_plan(args) -> int:
 
 def cmd_verify(args) -> int:
     """Re-compute a draw from its published record; exit 1 on any mismatch."""
-    from shuangsui.verify import verify_record
+    from shuangsui.draw.verify import verify_record
     result = verify_record(Path(args.record), pool_path=args.pool, roster_path=args.roster)
     print("\n".join(result.lines()))
     return 0 if result.ok else 1
@@ -79,7 +82,8 @@ def cmd_draws(args) -> int:
     """The draws, with units per stratum and their teams (names from the directories)."""
     from sqlalchemy import select
 
-    from shuangsui import db, draws
+    from shuangsui import db
+    from shuangsui.draw import lifecycle as draws
     with db.engine(args.db).connect() as conn:
         names = dict(conn.execute(select(db.enterprise.c.uscc, db.enterprise.c.name)).all())
         staff = dict(conn.execute(select(db.inspector.c.inspector_id, db.inspector.c.name)).all())
@@ -104,7 +108,8 @@ def cmd_demo_results(args) -> int:
     """Write demonstration results (演示数据) for the units of every approved draw."""
     from sqlalchemy import select
 
-    from shuangsui import db, draws, sample
+    from shuangsui import db, sample
+    from shuangsui.draw import lifecycle as draws
     with db.engine(args.db).connect() as conn:
         ids = conn.execute(select(db.draw.c.draw_id).where(
             db.draw.c.status == "approved")).scalars().all()

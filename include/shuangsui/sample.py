@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shuangsui import uscc
-from shuangsui.reference import (
+from shuangsui.core import uscc
+from shuangsui.core.reference import (
     CONFLICT_COLUMNS,
     CONFLICT_DECISIONS,
     CONFLICT_SOURCES,

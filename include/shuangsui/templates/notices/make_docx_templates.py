@@ -264,7 +264,7 @@ PARTS = {
 
 
 def build() -> bytes:
-    from shuangsui.notices import pack_zip
+    from shuangsui.documents.notices import pack_zip
 
     return pack_zip({k: v.encode("utf-8") for k, v in PARTS.items()},
                     dt.datetime(2026, 1, 1))

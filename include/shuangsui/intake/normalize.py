@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from shuangsui.reference import FALSE_WORDS, INDUSTRIES, TRUE_WORDS
+from shuangsui.core.reference import FALSE_WORDS, INDUSTRIES, TRUE_WORDS
 
 # Full-width ASCII (U+FF01..U+FF5E) to half-width, and the ideographic space to a space.
 _HALF = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}

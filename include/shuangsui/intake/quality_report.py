@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shuangsui import config
-from shuangsui.registry import Prepared
+from shuangsui.intake.directories import Prepared
 
 ENTITY_ZH = {"enterprises": "检查对象（生产经营单位）", "inspectors": "执法检查人员",
              "conflicts": "回避关系", "results": "检查结果"}

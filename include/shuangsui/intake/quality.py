@@ -15,8 +15,9 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from shuangsui import normalize, uscc
-from shuangsui.reference import ALL_ITEMS, COLUMNS, KEY_INDUSTRIES, KEYS, NO_PROBLEM
+from shuangsui.intake import normalize
+from shuangsui.core import uscc
+from shuangsui.core.reference import ALL_ITEMS, COLUMNS, KEY_INDUSTRIES, KEYS, NO_PROBLEM
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -100,7 +101,7 @@ def load_suite(entity: str):
     from great_expectations.core.expectation_suite import ExpectationSuite
 
     _register_custom_expectations()
-    text = resources.files("shuangsui.expectations").joinpath(f"{entity}.json").read_text(
+    text = resources.files("shuangsui.intake.expectations").joinpath(f"{entity}.json").read_text(
         encoding="utf-8")
     return ExpectationSuite(**json.loads(text))
 

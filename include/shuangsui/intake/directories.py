@@ -1,7 +1,7 @@
 """The directories (名录库): the enterprise directory (检查对象名录库), the inspector
 directory (执法检查人员名录库) and the conflicts of interest (回避关系).
 
-A sync reads landing files and upstream tables, checks them (shuangsui.quality), and
+A sync reads landing files and upstream tables, checks them (shuangsui.intake.quality), and
 applies the valid rows in one transaction, set-based:
 - a new key is inserted; a changed key is updated; an unchanged key is left alone, so
   the same file applied twice changes nothing the second time;
@@ -27,9 +27,9 @@ from sqlalchemy import (
 )
 
 from shuangsui import audit, db
-from shuangsui.landing import Landed, UnusableFile, discover, read_file, read_table
-from shuangsui.quality import Checked, check
-from shuangsui.reference import KEYS
+from shuangsui.intake.landing import Landed, UnusableFile, discover, read_file, read_table
+from shuangsui.intake.quality import Checked, check
+from shuangsui.core.reference import KEYS
 
 ORDER = ("enterprises", "inspectors", "conflicts", "results")  # later refer to earlier
 

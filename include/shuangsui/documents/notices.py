@@ -41,7 +41,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
-from shuangsui import audit, config, db, draw
+from shuangsui import audit, config, db
+from shuangsui.draw import algorithm as draw
 
 KINDS = ("notice", "task_sheet", "summary")
 FORMATS = ("docx", "html")

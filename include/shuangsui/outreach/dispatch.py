@@ -9,7 +9,10 @@ import os
 
 from sqlalchemy import Engine, select
 
-from shuangsui import config, db, draws, mail, notices
+from shuangsui import config, db
+from shuangsui.draw import lifecycle as draws
+from shuangsui.outreach import mail
+from shuangsui.documents import notices
 
 
 def department_emails() -> dict[str, str]:

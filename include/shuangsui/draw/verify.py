@@ -1,7 +1,7 @@
 """Verify a published draw (验证抽查结果): re-compute it from record.json and the frozen
 pool and roster snapshots beside it, and say what matches and what does not.
 
-Uses only shuangsui.draw (the pure algorithm), never the database, so anyone holding the
+Uses only shuangsui.draw.algorithm (the pure algorithm), never the database, so anyone holding the
 published files gets the same answer as the bureau. docs/draw-algorithm.md describes the
 algorithm well enough to re-implement it without this package."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shuangsui import draw
+from shuangsui.draw import algorithm as draw
 
 APPROVED = ("approved", "回避")              # a recusal the 分管领导 granted
 HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -2,7 +2,7 @@
 
 The life of a draw: `commit` freezes the pool and the roster as canonical snapshots and
 publishes their hashes, the parameters, the code version and the seed commitment; `perform`
-draws targets and teams with shuangsui.draw and writes the record; `decide` records the
+draws targets and teams with shuangsui.draw.algorithm and writes the record; `decide` records the
 分管领导's approval or rejection. Every step is idempotent: a retried task or a cleared run
 finds the draw of its origin and never draws a second, different one."""
 from __future__ import annotations
@@ -19,10 +19,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
 
-from shuangsui import __version__, audit, config, db, draw, plan as plans
-from shuangsui.reference import (ACTIVE_STATUS, DEPARTMENT_CODES, DEPARTMENTS, DRAW_KINDS,
+from shuangsui import __version__, audit, config, db
+from shuangsui.draw import algorithm as draw
+from shuangsui.draw import plan as plans
+from shuangsui.core.reference import (ACTIVE_STATUS, DEPARTMENT_CODES, DEPARTMENTS, DRAW_KINDS,
                                  KEY_INDUSTRIES)
-from shuangsui.registry import directory_as_of
+from shuangsui.intake.directories import directory_as_of
 
 LIVE = ("drawn", "approved", "notified", "in_progress", "closed")  # count toward frequency
 
@@ -73,7 +75,7 @@ def specs_for_run(conn: Connection, params: dict, *, today: dt.date,
     """The draws a run makes. A scheduled run, or a manual one with from_plan, draws for
     every 科室 with an annual plan for the year, the plan's share for the round; a manual
     run otherwise draws once with the trigger form's parameters."""
-    from shuangsui import workdays
+    from shuangsui.core import workdays
 
     inspection = params.get("inspection_date") or workdays.add_working_days(
         today, int(params.get("lead_working_days") or 10)).isoformat()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shuangsui.reference import COLUMNS, REQUIRED
+from shuangsui.core.reference import COLUMNS, REQUIRED
 
 SUFFIXES = (".csv", ".xlsx")
 _HINTS = {  # checked in this order

@@ -4,7 +4,7 @@ published results, as static files anyone can read on a phone, mirror or archive
 problems to the 管委会 (第七条(六), R7).
 
 What is published, and what never is (R10):
-- per unit, only the public facts of the publication rows (shuangsui.publication writes
+- per unit, only the public facts of the publication rows (shuangsui.publish.publication writes
   them): name, USCC, industry, address, the items checked and their outcome, 整改 status,
   penalty decision, the inspecting body, dates, and the inspectors' names and 执法证号
   (public under 行政执法公示). Fields are whitelisted, so a new key in the content is not
@@ -50,7 +50,7 @@ STATUS_ZH = {"committed": "已公布承诺，待抽取", "drawn": "已抽取，�
              "approved": "已批准", "rejected": "未获批准（另行抽取）", "notified": "已通知",
              "in_progress": "检查中", "closed": "已办结"}
 CHINA = dt.timedelta(hours=8)   # stored moments are naive UTC
-STATIC = Path(__file__).parent / "templates" / "site"
+STATIC = Path(__file__).resolve().parents[1] / "templates" / "site"
 
 # The public facts of one unit's result (the publication content); nothing else passes.
 CONTENT_KEYS = ("draw_id", "kind", "department", "inspecting_body", "uscc", "name", "industry",
@@ -689,7 +689,7 @@ def scan_private(out_dir: str | Path, engine: Engine | None = None) -> list[str]
 # --- the report of common problems to the 管委会 (第七条(六)) ---------------------------
 
 try:  # the 成文日期 of the bureau's documents, where notices.py provides it
-    from shuangsui.notices import chinese_date, cn_number
+    from shuangsui.documents.notices import chinese_date, cn_number
 except ImportError:  # pragma: no cover - notices.py is optional here
     _DIGITS = "〇一二三四五六七八九"
 

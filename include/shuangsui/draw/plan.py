@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from shuangsui import audit, db
-from shuangsui.reference import DEPARTMENTS, RISK_CLASSES
+from shuangsui.core.reference import DEPARTMENTS, RISK_CLASSES
 
 MIN_ROUNDS, MIN_RANDOM_SHARE, MIN_KEY_SHARE, MIN_TEAM = 3, 0.30, 0.50, 2
 
@@ -95,7 +95,7 @@ def read_plans(path: Path) -> list[Plan]:
     if path.suffix.lower() == ".json":
         rows = json.loads(path.read_text(encoding="utf-8"))
     else:
-        from shuangsui.landing import decode
+        from shuangsui.intake.landing import decode
         if path.suffix.lower() == ".xlsx":
             df = pd.read_excel(path, dtype=str)
         else:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select
 
-from shuangsui import audit, config, db, mail, workdays
-from shuangsui.reference import NO_PROBLEM
+from shuangsui import audit, config, db
+from shuangsui.outreach import mail
+from shuangsui.core import workdays
+from shuangsui.core.reference import NO_PROBLEM
 
 PUBLISH_WITHIN = 20  # working days, 第七条(七)
 SEVERITY = {"未发现问题": 0, "责令限期整改": 1, "立案查处": 2}
@@ -216,7 +218,7 @@ def deadlines(engine: Engine, *, today: dt.date, now: dt.datetime,
               warn_days: int = 3) -> dict:
     """Warn each 科室 of its items due within `warn_days` working days (once per item) and
     alert it of every overdue item (each day until published). Returns the lists."""
-    from shuangsui.dispatch import department_emails
+    from shuangsui.outreach.dispatch import department_emails
 
     p, d = db.publication, db.draw
     warn, overdue = {}, {}
