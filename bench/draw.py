@@ -42,6 +42,7 @@ VmHWM of the set-up and verify subprocesses, each their own (a child's ru_maxrss
 start at this process's). Draw records go to a
 temporary SHUANGSUI_DATA_DIR, removed at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,12 +71,12 @@ MARK = "BENCH_RESULT "
 TARGET_SECONDS = 10.0
 TARGET_RATIO = 2.5
 
-VALID_FROM = dt.datetime(2026, 1, 1, 0, 0, 0)    # when the directory was loaded
-NOW = dt.datetime(2026, 11, 26, 9, 0, 0)         # when the draw is made
-INSPECTION = dt.date(2026, 12, 10)               # the inspection date of the draw
+VALID_FROM = dt.datetime(2026, 1, 1, 0, 0, 0)  # when the directory was loaded
+NOW = dt.datetime(2026, 11, 26, 9, 0, 0)  # when the draw is made
+INSPECTION = dt.date(2026, 12, 10)  # the inspection date of the draw
 YEAR = 2026
-DRAW_ID = "bench-draw"                           # for the in-process select_targets
-SECRET = "0123456789abcdef" * 4                  # fixed: the same draw in every run
+DRAW_ID = "bench-draw"  # for the in-process select_targets
+SECRET = "0123456789abcdef" * 4  # fixed: the same draw in every run
 PUBLIC_VALUE = "bench"
 
 os.environ.setdefault("SHUANGSUI_SQL_DIR", str(ROOT / "sql"))
@@ -114,9 +115,10 @@ def run_child(argv: list[str]) -> tuple[float, str, str]:
 def child(mode: str, spec: dict) -> dict:
     """A worker of this script in a subprocess; its result, wall time and own peak RSS."""
     wall, stdout, _ = run_child(
-        [sys.executable, str(Path(__file__).resolve()), f"--{mode}", json.dumps(spec)])
+        [sys.executable, str(Path(__file__).resolve()), f"--{mode}", json.dumps(spec)]
+    )
     line = next(l for l in reversed(stdout.splitlines()) if l.startswith(MARK))
-    result = json.loads(line[len(MARK):])
+    result = json.loads(line[len(MARK) :])
     result["wall_seconds"] = round(wall, 3)
     return result
 
@@ -125,11 +127,17 @@ def child(mode: str, spec: dict) -> dict:
 # Database
 # ---------------------------------------------------------------------------------------
 
+
 def pg_connect(url):
     import psycopg2
 
-    return psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username,
-                            password=url.password, dbname=url.database)
+    return psycopg2.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+    )
 
 
 def create_database(admin_url: str) -> str:
@@ -153,8 +161,11 @@ def drop_database(admin_url: str, url: str) -> None:
     conn = pg_connect(make_url(admin_url))
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     conn.close()
 
@@ -163,9 +174,12 @@ def drop_database(admin_url: str, url: str) -> None:
 # Set-up (a subprocess): the directories, COPYed straight in
 # ---------------------------------------------------------------------------------------
 
+
 def _copy(cur, table: str, columns: list[str], text: str) -> None:
-    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN "
-                    f"WITH (FORMAT csv, NULL '\\N')", io.StringIO(text))
+    cur.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+        io.StringIO(text),
+    )
 
 
 def setup_worker(spec: dict) -> None:
@@ -188,18 +202,28 @@ def setup_worker(spec: dict) -> None:
     t = time.perf_counter()
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     path.unlink()
-    df.columns = list(ENTERPRISE_COLUMNS)          # Chinese headers -> canonical names
+    df.columns = list(ENTERPRISE_COLUMNS)  # Chinese headers -> canonical names
     df["key_enterprise"] = np.where(df["key_enterprise"] == "是", "t", "f")
     if spec["layout"] == "one":
         df["department"] = spec["department"]
-    attrs = ["uscc", "name", "industry", "department", "key_enterprise", "risk_class",
-             "status", "address", "legal_rep"]
+    attrs = [
+        "uscc",
+        "name",
+        "industry",
+        "department",
+        "key_enterprise",
+        "risk_class",
+        "status",
+        "address",
+        "legal_rep",
+    ]
     df = df[attrs]
     df["listed"] = "t"
     df["stamp"] = VALID_FROM.isoformat(sep=" ")
     text = df.to_csv(index=False, header=False, lineterminator="\n")
-    pool_expected = int(((df["department"] == spec["department"])
-                         & (df["status"] == ACTIVE_STATUS)).sum())
+    pool_expected = int(
+        ((df["department"] == spec["department"]) & (df["status"] == ACTIVE_STATUS)).sum()
+    )
     active_usccs = df.loc[df["status"] == ACTIVE_STATUS, "uscc"].tolist()
     by_status = df["status"].value_counts().to_dict()
     by_department = df["department"].value_counts().to_dict()
@@ -225,16 +249,28 @@ def setup_worker(spec: dict) -> None:
         iid = f"ZF{i + 1:0{width}d}"
         ids.append(iid)
         dept = depts[i % len(depts)]
-        if rng.random() < 0.05:   # 执法证 expired before the inspection date
+        if rng.random() < 0.05:  # 执法证 expired before the inspection date
             expiry = INSPECTION - dt.timedelta(days=rng.randint(1, 540))
         else:
             expiry = INSPECTION + dt.timedelta(days=rng.randint(30, 5 * 365))
         active = "f" if rng.random() < 0.03 else "t"
-        buf.write(f"{iid},检查员{i + 1},鲁370317{i + 1:07d},{expiry.isoformat()},{dept},"
-                  f"{'、'.join(DEPARTMENTS[dept])},{active},\\N,\\N,t,"
-                  f"{VALID_FROM.isoformat(sep=' ')}\n")
-    ins_cols = ["inspector_id", "name", "cert_no", "cert_expiry", "department", "industries",
-                "active", "email", "phone", "listed"]
+        buf.write(
+            f"{iid},检查员{i + 1},鲁370317{i + 1:07d},{expiry.isoformat()},{dept},"
+            f"{'、'.join(DEPARTMENTS[dept])},{active},\\N,\\N,t,"
+            f"{VALID_FROM.isoformat(sep=' ')}\n"
+        )
+    ins_cols = [
+        "inspector_id",
+        "name",
+        "cert_no",
+        "cert_expiry",
+        "department",
+        "industries",
+        "active",
+        "email",
+        "phone",
+        "listed",
+    ]
 
     # --- conflicts (回避关系): random pairs among active enterprises ---------------------
     pairs: set[tuple[str, str]] = set()
@@ -243,17 +279,20 @@ def setup_worker(spec: dict) -> None:
         pairs.add((rng.choice(ids), rng.choice(active_usccs)))
     cbuf = io.StringIO()
     for iid, uscc in sorted(pairs):
-        cbuf.write(f"{iid},{uscc},曾在该单位任职（三年内）,申报,回避,t,"
-                   f"{VALID_FROM.isoformat(sep=' ')}\n")
+        cbuf.write(
+            f"{iid},{uscc},曾在该单位任职（三年内）,申报,回避,t,{VALID_FROM.isoformat(sep=' ')}\n"
+        )
     con_cols = ["inspector_id", "uscc", "reason", "source", "decision", "listed"]
     timers["prepare_inspectors_conflicts"] = time.perf_counter() - t
 
     with conn, conn.cursor() as cur:
         t = time.perf_counter()
-        for table, cols, b in (("inspector", ins_cols + ["updated_at"], buf),
-                               ("inspector_history", ins_cols + ["valid_from"], buf),
-                               ("conflict", con_cols + ["updated_at"], cbuf),
-                               ("conflict_history", con_cols + ["valid_from"], cbuf)):
+        for table, cols, b in (
+            ("inspector", ins_cols + ["updated_at"], buf),
+            ("inspector_history", ins_cols + ["valid_from"], buf),
+            ("conflict", con_cols + ["updated_at"], cbuf),
+            ("conflict_history", con_cols + ["valid_from"], cbuf),
+        ):
             _copy(cur, table, cols, b.getvalue())
         timers["copy_inspectors_conflicts"] = time.perf_counter() - t
     conn.autocommit = True
@@ -262,17 +301,24 @@ def setup_worker(spec: dict) -> None:
         cur.execute("VACUUM ANALYZE")
         timers["vacuum_analyze"] = time.perf_counter() - t
     conn.close()
-    result = {"seconds": {k: round(v, 3) for k, v in timers.items()},
-              "total_seconds": round(time.perf_counter() - t0, 3),
-              "enterprises": spec["units"], "enterprises_by_status": by_status,
-              "enterprises_by_department": by_department, "pool_expected": pool_expected,
-              "inspectors": n, "conflicts": len(pairs), "peak_rss_mb": round(own_peak_mb(), 1)}
+    result = {
+        "seconds": {k: round(v, 3) for k, v in timers.items()},
+        "total_seconds": round(time.perf_counter() - t0, 3),
+        "enterprises": spec["units"],
+        "enterprises_by_status": by_status,
+        "enterprises_by_department": by_department,
+        "pool_expected": pool_expected,
+        "inspectors": n,
+        "conflicts": len(pairs),
+        "peak_rss_mb": round(own_peak_mb(), 1),
+    }
     print(MARK + json.dumps(result, ensure_ascii=False), flush=True)
 
 
 # ---------------------------------------------------------------------------------------
 # Verify (a subprocess): what anyone holding the published files would run
 # ---------------------------------------------------------------------------------------
+
 
 def verify_worker(spec: dict) -> None:
     t0 = time.perf_counter()
@@ -282,9 +328,14 @@ def verify_worker(spec: dict) -> None:
     t = time.perf_counter()
     v = verify.verify_record(spec["record"])
     seconds = time.perf_counter() - t
-    result = {"seconds": round(seconds, 3), "import_seconds": round(import_s, 3),
-              "ok": v.ok, "lines": v.lines(), "code": verify.__file__,
-              "peak_rss_mb": round(own_peak_mb(), 1)}
+    result = {
+        "seconds": round(seconds, 3),
+        "import_seconds": round(import_s, 3),
+        "ok": v.ok,
+        "lines": v.lines(),
+        "code": verify.__file__,
+        "peak_rss_mb": round(own_peak_mb(), 1),
+    }
     if spec.get("profile"):
         import cProfile
         import pstats
@@ -303,6 +354,7 @@ def verify_worker(spec: dict) -> None:
 # The benchmark
 # ---------------------------------------------------------------------------------------
 
+
 def beside(args, suffix: str) -> Path:
     """A file next to the JSON of the run: bench/out/draw.json -> bench/out/draw_<suffix>."""
     path = Path(args.json)
@@ -318,7 +370,7 @@ def timed(fn, *a, **k):
 def median_time(fn, repeat: int):
     times, out = [], None
     for _ in range(repeat):
-        out = None                      # not two results alive at once
+        out = None  # not two results alive at once
         gc.collect()
         s, out = timed(fn)
         times.append(s)
@@ -328,7 +380,7 @@ def median_time(fn, repeat: int):
 def load_alt(path: str):
     spec = importlib.util.spec_from_file_location("shuangsui_draw_alt", path)
     mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod           # dataclasses look their module up
+    sys.modules[spec.name] = mod  # dataclasses look their module up
     spec.loader.exec_module(mod)
     return mod
 
@@ -343,16 +395,36 @@ def draw_once(mod, units, roster, conflicts, seed, n, team_size, key_share, cap=
     by_uscc = {u.uscc: u for u in units}
     t_map = time.perf_counter() - t
     t = time.perf_counter()
-    teams = mod.assign_teams(targets, by_uscc, roster, conflicts, seed, team_size=team_size,
-                             on=INSPECTION, cap=cap, previous={})
+    teams = mod.assign_teams(
+        targets,
+        by_uscc,
+        roster,
+        conflicts,
+        seed,
+        team_size=team_size,
+        on=INSPECTION,
+        cap=cap,
+        previous={},
+    )
     t_teams = time.perf_counter() - t
-    return {"select_targets": t_sel, "units_by_uscc": t_map, "assign_teams": t_teams,
-            "total": t_sel + t_map + t_teams, "cpu": time.process_time() - c}, targets, teams
+    return (
+        {
+            "select_targets": t_sel,
+            "units_by_uscc": t_map,
+            "assign_teams": t_teams,
+            "total": t_sel + t_map + t_teams,
+            "cpu": time.process_time() - c,
+        },
+        targets,
+        teams,
+    )
 
 
 def outcome(targets, teams):
-    return ([(t.uscc, t.stratum, t.rank, t.position) for t in targets],
-            [(t.uscc, list(t.members), dict(t.ranks)) for t in teams])
+    return (
+        [(t.uscc, t.stratum, t.rank, t.position) for t in targets],
+        [(t.uscc, list(t.members), dict(t.ranks)) for t in teams],
+    )
 
 
 def machine(url: str) -> dict:
@@ -361,27 +433,39 @@ def machine(url: str) -> dict:
     from sqlalchemy import create_engine, text
 
     mem_kib = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                if l.startswith("model name")), platform.processor())
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+        platform.processor(),
+    )
     eng = create_engine(url)
     with eng.connect() as c:
         pg = c.execute(text("SHOW server_version")).scalar()
     eng.dispose()
-    return {"nproc": os.cpu_count(), "memory_gib": round(mem_kib / 2 ** 20, 1), "cpu": cpu,
-            "python": platform.python_version(), "pandas": pd.__version__,
-            "sqlalchemy": sqlalchemy.__version__, "postgresql": pg,
-            "platform": platform.platform()}
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_kib / 2**20, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "postgresql": pg,
+        "platform": platform.platform(),
+    }
 
 
 def run(args) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench_draw_"))
     os.environ["SHUANGSUI_DATA_DIR"] = str(tmp / "data")
     url = create_database(args.pg_url)
-    report: dict = {"command": " ".join([Path(sys.executable).name] + sys.argv),
-                    "params": {k: v for k, v in vars(args).items()
-                               if k not in ("setup", "verify_worker")},
-                    "targets": {"draw_seconds": TARGET_SECONDS, "draw_over_pool_read":
-                                TARGET_RATIO, "verify_over_draw": 1.0}}
+    report: dict = {
+        "command": " ".join([Path(sys.executable).name] + sys.argv),
+        "params": {k: v for k, v in vars(args).items() if k not in ("setup", "verify_worker")},
+        "targets": {
+            "draw_seconds": TARGET_SECONDS,
+            "draw_over_pool_read": TARGET_RATIO,
+            "verify_over_draw": 1.0,
+        },
+    }
     try:
         return _run(args, url, tmp, report)
     finally:
@@ -397,9 +481,9 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
     from sqlalchemy import or_, select
 
     from shuangsui import db
+    from shuangsui.core.reference import ACTIVE_STATUS, KEYS
     from shuangsui.draw import algorithm as draw
     from shuangsui.draw import lifecycle as draws
-    from shuangsui.core.reference import ACTIVE_STATUS, KEYS
 
     report["machine"] = machine(url)
     report["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]
@@ -408,88 +492,144 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
     db.upgrade(url)
     report["migrate_seconds"] = round(time.perf_counter() - t, 3)
 
-    print(f"set-up: {args.units} enterprises, {args.inspectors} inspectors, "
-          f"{args.conflicts} conflicts into {url.rsplit('/', 1)[-1]} ...", flush=True)
-    report["setup"] = child("setup", {
-        "url": url, "tmp": str(tmp), "units": args.units, "inspectors": args.inspectors,
-        "conflicts": args.conflicts, "seed": args.seed, "layout": args.layout,
-        "department": args.department})
+    print(
+        f"set-up: {args.units} enterprises, {args.inspectors} inspectors, "
+        f"{args.conflicts} conflicts into {url.rsplit('/', 1)[-1]} ...",
+        flush=True,
+    )
+    report["setup"] = child(
+        "setup",
+        {
+            "url": url,
+            "tmp": str(tmp),
+            "units": args.units,
+            "inspectors": args.inspectors,
+            "conflicts": args.conflicts,
+            "seed": args.seed,
+            "layout": args.layout,
+            "department": args.department,
+        },
+    )
     print(f"  done in {report['setup']['wall_seconds']:.1f} s", flush=True)
 
     engine = db.engine(url)
-    spec = draws.Spec(department=args.department, kind="专项治理", year=YEAR,
-                      units=args.draw, team_size=args.team_size,
-                      max_per_inspector=args.cap,
-                      inspection_date=INSPECTION.isoformat(), public_value=PUBLIC_VALUE).check()
+    spec = draws.Spec(
+        department=args.department,
+        kind="专项治理",
+        year=YEAR,
+        units=args.draw,
+        team_size=args.team_size,
+        max_per_inspector=args.cap,
+        inspection_date=INSPECTION.isoformat(),
+        public_value=PUBLIC_VALUE,
+    ).check()
 
     # --- BASELINE: reading the pool ------------------------------------------------------
     hist = db.enterprise_history
     cols = [hist.c[c] for c in (*KEYS["enterprises"], *db.ATTRS["enterprises"])]
-    query = select(*cols).where(
-        hist.c.valid_from <= NOW, or_(hist.c.valid_to.is_(None), hist.c.valid_to > NOW),
-        hist.c.listed, hist.c.status == ACTIVE_STATUS, hist.c.department == args.department,
-    ).order_by(hist.c.uscc)
+    query = (
+        select(*cols)
+        .where(
+            hist.c.valid_from <= NOW,
+            or_(hist.c.valid_to.is_(None), hist.c.valid_to > NOW),
+            hist.c.listed,
+            hist.c.status == ACTIVE_STATUS,
+            hist.c.department == args.department,
+        )
+        .order_by(hist.c.uscc)
+    )
     with engine.connect() as conn:
-        pd.read_sql(query, conn)                                   # warm-up (cache)
-        bare_s, bare_all, frame = median_time(lambda: pd.read_sql(query, conn),
-                                              args.read_repeat)
+        pd.read_sql(query, conn)  # warm-up (cache)
+        bare_s, bare_all, frame = median_time(lambda: pd.read_sql(query, conn), args.read_repeat)
         bare_rows = len(frame)
         del frame
         gc.collect()
         pool_s, pool_all, units = median_time(
-            lambda: draws.pool_units(conn, spec, NOW), args.read_repeat)
+            lambda: draws.pool_units(conn, spec, NOW), args.read_repeat
+        )
         roster_s, (roster, conflicts) = timed(draws.roster_as_of, conn, NOW)
-        explain = "\n".join(r[0] for r in conn.exec_driver_sql(
-            "EXPLAIN (ANALYZE, BUFFERS) " + str(query.compile(
-                conn, compile_kwargs={"literal_binds": True}))))
+        explain = "\n".join(
+            r[0]
+            for r in conn.exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS) "
+                + str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            )
+        )
     key_units = sum(u.stratum == draw.KEY for u in units)
-    report["pool"] = {"department": args.department, "layout": args.layout,
-                      "size": len(units), "key": key_units, "bare_rows": bare_rows}
-    report["roster"] = {"inspectors": len(roster),
-                        "on_duty_valid": sum(1 for i in roster
-                                             if i.active and i.cert_expiry >= INSPECTION),
-                        "conflicts": len(conflicts)}
-    report["read"] = {"pool_units_seconds": round(pool_s, 3),
-                      "pool_units_all": [round(x, 3) for x in pool_all],
-                      "bare_read_sql_seconds": round(bare_s, 3),
-                      "bare_read_sql_all": [round(x, 3) for x in bare_all],
-                      "roster_as_of_seconds": round(roster_s, 3),
-                      "peak_rss_mb_after": round(rss_mb(), 1)}
+    report["pool"] = {
+        "department": args.department,
+        "layout": args.layout,
+        "size": len(units),
+        "key": key_units,
+        "bare_rows": bare_rows,
+    }
+    report["roster"] = {
+        "inspectors": len(roster),
+        "on_duty_valid": sum(1 for i in roster if i.active and i.cert_expiry >= INSPECTION),
+        "conflicts": len(conflicts),
+    }
+    report["read"] = {
+        "pool_units_seconds": round(pool_s, 3),
+        "pool_units_all": [round(x, 3) for x in pool_all],
+        "bare_read_sql_seconds": round(bare_s, 3),
+        "bare_read_sql_all": [round(x, 3) for x in bare_all],
+        "roster_as_of_seconds": round(roster_s, 3),
+        "peak_rss_mb_after": round(rss_mb(), 1),
+    }
     beside(args, "pool_explain.txt").write_text(explain + "\n", encoding="utf-8")
-    print(f"pool: {len(units)} units ({key_units} key) of {args.department}; "
-          f"pool_units {pool_s:.2f} s, bare read_sql {bare_s:.2f} s, "
-          f"roster {len(roster)} + {len(conflicts)} conflicts in {roster_s:.2f} s", flush=True)
+    print(
+        f"pool: {len(units)} units ({key_units} key) of {args.department}; "
+        f"pool_units {pool_s:.2f} s, bare read_sql {bare_s:.2f} s, "
+        f"roster {len(roster)} + {len(conflicts)} conflicts in {roster_s:.2f} s",
+        flush=True,
+    )
 
     # --- DRAW: targets and teams ---------------------------------------------------------
     seed = draw.seed(SECRET, PUBLIC_VALUE)
     draw_all = []
     for _ in range(args.draw_repeat):
-        secs, targets, teams = draw_once(draw, units, roster, conflicts, seed, args.draw,
-                                         args.team_size, spec.key_share, args.cap)
+        secs, targets, teams = draw_once(
+            draw,
+            units,
+            roster,
+            conflicts,
+            seed,
+            args.draw,
+            args.team_size,
+            spec.key_share,
+            args.cap,
+        )
         draw_all.append(secs)
     secs = min(draw_all, key=lambda s: s["total"])
     by_uscc = {u.uscc: u for u in units}
-    cap = draw.team_cap(args.cap, [by_uscc[t.uscc] for t in targets], args.team_size, roster,
-                        INSPECTION)
+    cap = draw.team_cap(
+        args.cap, [by_uscc[t.uscc] for t in targets], args.team_size, roster, INSPECTION
+    )
     del by_uscc
     loads: dict[str, int] = {}
     for tm in teams:
         for m in tm.members:
             loads[m] = loads.get(m, 0) + 1
-    report["draw"] = {"seconds": {k: round(v, 3) for k, v in secs.items()},
-                      "all_totals": [round(s["total"], 3) for s in draw_all],
-                      "targets": len(targets),
-                      "key_targets": sum(t.stratum == draw.KEY for t in targets),
-                      "teams": len(teams), "cap": cap,
-                      "inspectors_used": len(loads),
-                      "at_cap": sum(1 for v in loads.values() if v >= cap),
-                      "ratio_to_pool_units": round(secs["total"] / pool_s, 3),
-                      "ratio_to_bare_read": round(secs["total"] / bare_s, 3),
-                      "peak_rss_mb_after": round(rss_mb(), 1)}
-    print(f"draw: select_targets {secs['select_targets']:.2f} s + units map "
-          f"{secs['units_by_uscc']:.2f} s + assign_teams {secs['assign_teams']:.2f} s = "
-          f"{secs['total']:.2f} s  ({secs['total'] / pool_s:.2f}x the pool read; "
-          f"cap {cap})", flush=True)
+    report["draw"] = {
+        "seconds": {k: round(v, 3) for k, v in secs.items()},
+        "all_totals": [round(s["total"], 3) for s in draw_all],
+        "targets": len(targets),
+        "key_targets": sum(t.stratum == draw.KEY for t in targets),
+        "teams": len(teams),
+        "cap": cap,
+        "inspectors_used": len(loads),
+        "at_cap": sum(1 for v in loads.values() if v >= cap),
+        "ratio_to_pool_units": round(secs["total"] / pool_s, 3),
+        "ratio_to_bare_read": round(secs["total"] / bare_s, 3),
+        "peak_rss_mb_after": round(rss_mb(), 1),
+    }
+    print(
+        f"draw: select_targets {secs['select_targets']:.2f} s + units map "
+        f"{secs['units_by_uscc']:.2f} s + assign_teams {secs['assign_teams']:.2f} s = "
+        f"{secs['total']:.2f} s  ({secs['total'] / pool_s:.2f}x the pool read; "
+        f"cap {cap})",
+        flush=True,
+    )
 
     if args.profile:
         import cProfile
@@ -497,8 +637,17 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
 
         prof = cProfile.Profile()
         prof.enable()
-        draw_once(draw, units, roster, conflicts, seed, args.draw, args.team_size,
-                  spec.key_share, args.cap)
+        draw_once(
+            draw,
+            units,
+            roster,
+            conflicts,
+            seed,
+            args.draw,
+            args.team_size,
+            spec.key_share,
+            args.cap,
+        )
         prof.disable()
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(20)
@@ -509,20 +658,34 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
         alt = load_alt(args.alt_draw)
         alt_all = []
         for _ in range(args.draw_repeat):
-            asecs, atargets, ateams = draw_once(alt, units, roster, conflicts, seed, args.draw,
-                                                args.team_size, spec.key_share, args.cap)
+            asecs, atargets, ateams = draw_once(
+                alt,
+                units,
+                roster,
+                conflicts,
+                seed,
+                args.draw,
+                args.team_size,
+                spec.key_share,
+                args.cap,
+            )
             alt_all.append(asecs)
         asecs = min(alt_all, key=lambda s: s["total"])
         same = outcome(targets, teams) == outcome(atargets, ateams)
-        report["alt_draw"] = {"file": args.alt_draw,
-                              "seconds": {k: round(v, 3) for k, v in asecs.items()},
-                              "all_totals": [round(s["total"], 3) for s in alt_all],
-                              "identical": same,
-                              "ratio_to_pool_units": round(asecs["total"] / pool_s, 3),
-                              "speed_up": round(secs["total"] / asecs["total"], 2)}
-        print(f"alt draw ({args.alt_draw}): {asecs['total']:.2f} s "
-              f"(select {asecs['select_targets']:.2f} + assign {asecs['assign_teams']:.2f}), "
-              f"{asecs['total'] / pool_s:.2f}x the pool read, identical: {same}", flush=True)
+        report["alt_draw"] = {
+            "file": args.alt_draw,
+            "seconds": {k: round(v, 3) for k, v in asecs.items()},
+            "all_totals": [round(s["total"], 3) for s in alt_all],
+            "identical": same,
+            "ratio_to_pool_units": round(asecs["total"] / pool_s, 3),
+            "speed_up": round(secs["total"] / asecs["total"], 2),
+        }
+        print(
+            f"alt draw ({args.alt_draw}): {asecs['total']:.2f} s "
+            f"(select {asecs['select_targets']:.2f} + assign {asecs['assign_teams']:.2f}), "
+            f"{asecs['total'] / pool_s:.2f}x the pool read, identical: {same}",
+            flush=True,
+        )
         del atargets, ateams
     del units, targets, teams
     gc.collect()
@@ -532,27 +695,43 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
     perform_s, rec = timed(draws.perform, engine, draw_id, now=NOW)
     folder = draws.draws_dir() / draw_id
     report["commit_perform"] = {
-        "draw_id": draw_id, "commit_seconds": round(commit_s, 3),
-        "perform_seconds": round(perform_s, 3), "total_seconds": round(commit_s + perform_s, 3),
-        "status": rec["status"], "targets": len(rec["targets"]), "teams": len(rec["teams"]),
-        "pool_csv_mb": round((folder / "pool.csv").stat().st_size / 2 ** 20, 1),
-        "roster_csv_mb": round((folder / "roster.csv").stat().st_size / 2 ** 20, 2),
-        "record_json_mb": round((folder / "record.json").stat().st_size / 2 ** 20, 2),
-        "peak_rss_mb_after": round(rss_mb(), 1)}
-    print(f"commit {commit_s:.2f} s + perform {perform_s:.2f} s = "
-          f"{commit_s + perform_s:.2f} s ({rec['status']}, {len(rec['targets'])} targets)",
-          flush=True)
+        "draw_id": draw_id,
+        "commit_seconds": round(commit_s, 3),
+        "perform_seconds": round(perform_s, 3),
+        "total_seconds": round(commit_s + perform_s, 3),
+        "status": rec["status"],
+        "targets": len(rec["targets"]),
+        "teams": len(rec["teams"]),
+        "pool_csv_mb": round((folder / "pool.csv").stat().st_size / 2**20, 1),
+        "roster_csv_mb": round((folder / "roster.csv").stat().st_size / 2**20, 2),
+        "record_json_mb": round((folder / "record.json").stat().st_size / 2**20, 2),
+        "peak_rss_mb_after": round(rss_mb(), 1),
+    }
+    print(
+        f"commit {commit_s:.2f} s + perform {perform_s:.2f} s = "
+        f"{commit_s + perform_s:.2f} s ({rec['status']}, {len(rec['targets'])} targets)",
+        flush=True,
+    )
 
     # --- VERIFY ----------------------------------------------------------------------
-    ver = child("verify-worker", {"record": str(folder / "record.json"),
-                                  "profile": str(beside(args, "verify_profile.txt"))
-                                  if args.profile else None})
-    report["verify"] = {**ver, "ratio_to_draw": round(ver["seconds"] / secs["total"], 3),
-                        "ratio_to_perform": round(ver["seconds"] / perform_s, 3)}
-    print(f"verify: {ver['seconds']:.2f} s ({'MATCH' if ver['ok'] else 'MISMATCH'}), "
-          f"{ver['seconds'] / secs['total']:.2f}x the draw, "
-          f"{ver['seconds'] / perform_s:.2f}x perform; peak {ver['peak_rss_mb']:.0f} MB",
-          flush=True)
+    ver = child(
+        "verify-worker",
+        {
+            "record": str(folder / "record.json"),
+            "profile": str(beside(args, "verify_profile.txt")) if args.profile else None,
+        },
+    )
+    report["verify"] = {
+        **ver,
+        "ratio_to_draw": round(ver["seconds"] / secs["total"], 3),
+        "ratio_to_perform": round(ver["seconds"] / perform_s, 3),
+    }
+    print(
+        f"verify: {ver['seconds']:.2f} s ({'MATCH' if ver['ok'] else 'MISMATCH'}), "
+        f"{ver['seconds'] / secs['total']:.2f}x the draw, "
+        f"{ver['seconds'] / perform_s:.2f}x perform; peak {ver['peak_rss_mb']:.0f} MB",
+        flush=True,
+    )
 
     report["peak_rss_mb"] = round(rss_mb(), 1)
     report["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -562,7 +741,8 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
         "draw_within_2_5x_pool_read": d <= TARGET_RATIO * pool_s,
         "verify_no_slower_than_draw": ver["seconds"] <= d,
         "verify_no_slower_than_perform": ver["seconds"] <= perform_s,
-        "verify_ok": ver["ok"]}
+        "verify_ok": ver["ok"],
+    }
     return report
 
 
@@ -570,34 +750,49 @@ def show(r: dict) -> None:
     d = r["draw"]["seconds"]["total"]
     p = r["read"]["pool_units_seconds"]
     print()
-    print(f"pool ({r['pool']['department']}, layout {r['pool']['layout']}): "
-          f"{r['pool']['size']} units, {r['pool']['key']} key")
+    print(
+        f"pool ({r['pool']['department']}, layout {r['pool']['layout']}): "
+        f"{r['pool']['size']} units, {r['pool']['key']} key"
+    )
     print(f"  pool_units            {p:8.2f} s")
     print(f"  bare pd.read_sql      {r['read']['bare_read_sql_seconds']:8.2f} s")
     print(f"draw of {r['draw']['targets']} + teams of {r['params']['team_size']}")
-    print(f"  select+assign         {d:8.2f} s   {d / p:.2f}x pool_units "
-          f"(target <= {TARGET_SECONDS:.0f} s and <= {TARGET_RATIO}x); "
-          f"CPU {r['draw']['seconds']['cpu']:.2f} s")
+    print(
+        f"  select+assign         {d:8.2f} s   {d / p:.2f}x pool_units "
+        f"(target <= {TARGET_SECONDS:.0f} s and <= {TARGET_RATIO}x); "
+        f"CPU {r['draw']['seconds']['cpu']:.2f} s"
+    )
     if "alt_draw" in r:
         a = r["alt_draw"]
-        print(f"  alt select+assign     {a['seconds']['total']:8.2f} s   "
-              f"{a['ratio_to_pool_units']:.2f}x pool_units, identical: {a['identical']}; "
-              f"CPU {a['seconds']['cpu']:.2f} s")
+        print(
+            f"  alt select+assign     {a['seconds']['total']:8.2f} s   "
+            f"{a['ratio_to_pool_units']:.2f}x pool_units, identical: {a['identical']}; "
+            f"CPU {a['seconds']['cpu']:.2f} s"
+        )
     cp = r["commit_perform"]
-    print(f"  commit + perform      {cp['total_seconds']:8.2f} s   "
-          f"({cp['commit_seconds']:.2f} + {cp['perform_seconds']:.2f})")
-    print(f"verify_record           {r['verify']['seconds']:8.2f} s   "
-          f"{r['verify']['ratio_to_draw']:.2f}x the draw")
-    print(f"peak RSS: this process {r['peak_rss_mb']:.0f} MB, verify "
-          f"{r['verify']['peak_rss_mb']:.0f} MB, set-up {r['setup']['peak_rss_mb']:.0f} MB")
-    print(f"load average: {r['loadavg_start']} at the start, {r['loadavg_end']} at the end "
-          f"({r['machine']['nproc']} CPUs)")
+    print(
+        f"  commit + perform      {cp['total_seconds']:8.2f} s   "
+        f"({cp['commit_seconds']:.2f} + {cp['perform_seconds']:.2f})"
+    )
+    print(
+        f"verify_record           {r['verify']['seconds']:8.2f} s   "
+        f"{r['verify']['ratio_to_draw']:.2f}x the draw"
+    )
+    print(
+        f"peak RSS: this process {r['peak_rss_mb']:.0f} MB, verify "
+        f"{r['verify']['peak_rss_mb']:.0f} MB, set-up {r['setup']['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"load average: {r['loadavg_start']} at the start, {r['loadavg_end']} at the end "
+        f"({r['machine']['nproc']} CPUs)"
+    )
     print("verdict: " + ", ".join(f"{k}={v}" for k, v in r["verdict"].items()))
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--units", type=int, default=1_000_000)
     ap.add_argument("--inspectors", type=int, default=5000)
     ap.add_argument("--conflicts", type=int, default=50_000)
@@ -606,16 +801,22 @@ def main(argv=None) -> int:
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--layout", choices=("one", "natural"), default="natural")
     ap.add_argument("--department", default="冶金工贸监管科")
-    ap.add_argument("--cap", type=int, default=None,
-                    help="max teams per inspector (Spec.max_per_inspector); default: "
-                         "draw.default_cap over the qualified inspectors")
+    ap.add_argument(
+        "--cap",
+        type=int,
+        default=None,
+        help="max teams per inspector (Spec.max_per_inspector); default: "
+        "draw.default_cap over the qualified inspectors",
+    )
     ap.add_argument("--seed", type=int, default=2017)
     ap.add_argument("--read-repeat", type=int, default=3)
     ap.add_argument("--draw-repeat", type=int, default=1)
     ap.add_argument("--alt-draw", help="another copy of shuangsui/draw.py to compare")
-    ap.add_argument("--profile", action="store_true",
-                    help="cProfile the draw and verify (<json stem>_profile.txt, "
-                         "_verify_profile.txt)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the draw and verify (<json stem>_profile.txt, _verify_profile.txt)",
+    )
     ap.add_argument("--keep-db", action="store_true")
     ap.add_argument("--json", default=str(OUT / "draw.json"))
     ap.add_argument("--setup", help=argparse.SUPPRESS)
@@ -629,8 +830,9 @@ def main(argv=None) -> int:
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
     report = run(args)
-    Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                               encoding="utf-8")
+    Path(args.json).write_text(
+        json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     show(report)
     print(f"\nwrote {args.json}")
     return 0

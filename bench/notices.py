@@ -19,6 +19,7 @@ What it does:
 5. prints the figures and the ratios (to the 30 s target, and baseline / ours for the
    DOCX notices), and writes them to bench/out/notices.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,20 +70,28 @@ def setup(folder: Path) -> tuple[str, str]:
 
     landing = folder / "registry"
     landing.mkdir()
-    _rewrite(SAMPLES / "enterprises.csv", landing / "enterprises.csv",
-             {"科室": DEPARTMENT, "经营状态": "存续"})
+    _rewrite(
+        SAMPLES / "enterprises.csv",
+        landing / "enterprises.csv",
+        {"科室": DEPARTMENT, "经营状态": "存续"},
+    )
     _rewrite(SAMPLES / "inspectors.csv", landing / "inspectors.csv", {"科室": DEPARTMENT})
     shutil.copy(SAMPLES / "conflicts.csv", landing / "conflicts.csv")
     url = f"sqlite:///{folder / 'bench.db'}"
     db.upgrade(url)
     engine = db.engine(url)
     with engine.connect() as conn:
-        prep = registry.prepare(conn, registry.land(str(landing)), run_id="bench",
-                                today=NOW.date())
+        prep = registry.prepare(conn, registry.land(str(landing)), run_id="bench", today=NOW.date())
     registry.apply(engine, prep, now=NOW - dt.timedelta(days=1))
-    spec = draws.Spec(department=DEPARTMENT, year=2026, ratio=1.0, team_size=2,
-                      inspection_date="2026-12-10", allow_shortfall=True,
-                      public_value="bench")
+    spec = draws.Spec(
+        department=DEPARTMENT,
+        year=2026,
+        ratio=1.0,
+        team_size=2,
+        inspection_date="2026-12-10",
+        allow_shortfall=True,
+        public_value="bench",
+    )
     draw_id = draws.commit(engine, spec, origin="bench", now=NOW)
     draws.perform(engine, draw_id, now=NOW)
     draws.decide(engine, draw_id, approved=True, by="bench", now=NOW)
@@ -107,9 +116,12 @@ def render_child(url: str, draw_id: str) -> dict:
     for d in docs:
         kinds[f"{d['kind']}.{d['format']}"] = kinds.get(f"{d['kind']}.{d['format']}", 0) + 1
     return {
-        "documents": len(docs), "by_kind": kinds,
+        "documents": len(docs),
+        "by_kind": kinds,
         "bytes": sum(d["size"] for d in docs),
-        "first_s": first, "first_cpu_s": first_cpu, "again_s": second,
+        "first_s": first,
+        "first_cpu_s": first_cpu,
+        "again_s": second,
         "again_new": sum(d["new"] for d in again),
         "rss_after_imports_mb": rss_before / 1024,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -132,8 +144,9 @@ def baseline(url: str, draw_id: str, sample: int) -> dict:
     styles = notices.STYLE_OF
     t0 = time.perf_counter()
     for ctx in contexts:
-        blocks = notices.render_blocks("notice", {**ctx, "issue_date": NOW.date(),
-                                                  "revised": False})
+        blocks = notices.render_blocks(
+            "notice", {**ctx, "issue_date": NOW.date(), "revised": False}
+        )
         doc = docx.Document(io.BytesIO(base))
         body = doc.element.body
         for p in list(body):
@@ -150,22 +163,31 @@ def baseline(url: str, draw_id: str, sample: int) -> dict:
             elif b.kind == "pagebreak":
                 doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             else:
-                doc.add_paragraph(b.text, style=doc.styles[
-                    [s.name for s in doc.styles if s.style_id == styles[b.kind]][0]])
+                doc.add_paragraph(
+                    b.text,
+                    style=doc.styles[
+                        [s.name for s in doc.styles if s.style_id == styles[b.kind]][0]
+                    ],
+                )
         doc.save(io.BytesIO())
     elapsed = time.perf_counter() - t0
-    return {"sample": len(contexts), "seconds": elapsed,
-            "per_notice_ms": 1000 * elapsed / max(len(contexts), 1)}
+    return {
+        "sample": len(contexts),
+        "seconds": elapsed,
+        "per_notice_ms": 1000 * elapsed / max(len(contexts), 1),
+    }
 
 
 def _run(argv: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True,
-                          env=os.environ.copy())
+    proc = subprocess.run(
+        [sys.executable, __file__, *argv], capture_output=True, text=True, env=os.environ.copy()
+    )
     if proc.returncode:
         sys.stderr.write(proc.stderr)
         raise SystemExit(proc.returncode)
-    return json.loads(next(line for line in proc.stdout.splitlines()
-                           if line.startswith(MARK))[len(MARK):])
+    return json.loads(
+        next(line for line in proc.stdout.splitlines() if line.startswith(MARK))[len(MARK) :]
+    )
 
 
 def main() -> int:
@@ -179,8 +201,9 @@ def main() -> int:
     if args.setup:
         t0 = time.perf_counter()
         url, draw_id = setup(Path(args.setup))
-        print(MARK + json.dumps({"url": url, "draw_id": draw_id,
-                                 "setup_s": time.perf_counter() - t0}))
+        print(
+            MARK + json.dumps({"url": url, "draw_id": draw_id, "setup_s": time.perf_counter() - t0})
+        )
         return 0
     if args.child:
         print(MARK + json.dumps(render_child(*args.child)))
@@ -198,36 +221,55 @@ def main() -> int:
         base = baseline(url, draw_id, args.baseline_sample)
         notices_n = ours["by_kind"].get("notice.docx", 0)
         result = {
-            "date": dt.date.today().isoformat(), "python": platform.python_version(),
+            "date": dt.date.today().isoformat(),
+            "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-            "load_average_1m": round(os.getloadavg()[0], 2), "draw_id": draw_id,
-            "setup_s": round(setup_s, 1), **ours,
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "draw_id": draw_id,
+            "setup_s": round(setup_s, 1),
+            **ours,
             "docs_per_s": ours["documents"] / ours["first_s"],
-            "target_s": TARGET_S, "ratio_to_target": ours["first_s"] / TARGET_S,
-            "baseline_python_docx": {**base, "scaled_to_notices_s":
-                                     base["per_notice_ms"] * notices_n / 1000},
+            "target_s": TARGET_S,
+            "ratio_to_target": ours["first_s"] / TARGET_S,
+            "baseline_python_docx": {
+                **base,
+                "scaled_to_notices_s": base["per_notice_ms"] * notices_n / 1000,
+            },
         }
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
-                                   encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         per_doc_ms = 1000 * ours["first_s"] / ours["documents"]
-        print(f"draw {draw_id}: {notices_n} units, {ours['documents']} documents "
-              f"({', '.join(f'{k} {v}' for k, v in sorted(ours['by_kind'].items()))}), "
-              f"{ours['bytes'] / 1e6:.1f} MB")
-        print(f"render_draw, first issue : {ours['first_s']:.1f} s  "
-              f"({result['docs_per_s']:.0f} documents/s, {per_doc_ms:.2f} ms each)  "
-              f"= {result['ratio_to_target']:.2f}x the {TARGET_S:.0f} s target; "
-              f"CPU {ours['first_cpu_s']:.1f} s")
-        print(f"render_draw, unchanged   : {ours['again_s']:.1f} s  "
-              f"({ours['again_new']} new documents)")
-        print(f"peak RSS                 : {ours['peak_rss_mb']:.0f} MB "
-              f"({ours['rss_after_imports_mb']:.0f} MB after imports)")
+        print(
+            f"draw {draw_id}: {notices_n} units, {ours['documents']} documents "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(ours['by_kind'].items()))}), "
+            f"{ours['bytes'] / 1e6:.1f} MB"
+        )
+        print(
+            f"render_draw, first issue : {ours['first_s']:.1f} s  "
+            f"({result['docs_per_s']:.0f} documents/s, {per_doc_ms:.2f} ms each)  "
+            f"= {result['ratio_to_target']:.2f}x the {TARGET_S:.0f} s target; "
+            f"CPU {ours['first_cpu_s']:.1f} s"
+        )
+        print(
+            f"render_draw, unchanged   : {ours['again_s']:.1f} s  "
+            f"({ours['again_new']} new documents)"
+        )
+        print(
+            f"peak RSS                 : {ours['peak_rss_mb']:.0f} MB "
+            f"({ours['rss_after_imports_mb']:.0f} MB after imports)"
+        )
         bl = result["baseline_python_docx"]
-        print(f"baseline python-docx     : {bl['per_notice_ms']:.1f} ms a notice (DOCX only, "
-              f"{bl['sample']} sampled) -> {bl['scaled_to_notices_s']:.1f} s for "
-              f"{notices_n} notices")
-        print(f"machine                  : {result['machine']}, load average "
-              f"{result['load_average_1m']} (other work on the machine slows every figure)")
+        print(
+            f"baseline python-docx     : {bl['per_notice_ms']:.1f} ms a notice (DOCX only, "
+            f"{bl['sample']} sampled) -> {bl['scaled_to_notices_s']:.1f} s for "
+            f"{notices_n} notices"
+        )
+        print(
+            f"machine                  : {result['machine']}, load average "
+            f"{result['load_average_1m']} (other work on the machine slows every figure)"
+        )
         print(f"written to {args.json}")
     finally:
         if args.keep:

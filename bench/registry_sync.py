@@ -28,6 +28,7 @@ sync); the subprocess wall time, which adds interpreter start-up and the imports
 The subprocess imports `shuangsui` the way this interpreter does: put another copy first
 on PYTHONPATH to benchmark it (the `code` field of the JSON says which copy ran).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,17 @@ TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 9, 0, 0)
 
 # The file's 9 columns (the canonical names of the Chinese headers, in file order).
-BASE_COLUMNS = ("uscc", "name", "industry", "department", "key_enterprise", "risk_class",
-                "status", "address", "legal_rep")
+BASE_COLUMNS = (
+    "uscc",
+    "name",
+    "industry",
+    "department",
+    "key_enterprise",
+    "risk_class",
+    "status",
+    "address",
+    "legal_rep",
+)
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Migrations live in this checkout's sql/, whichever copy of the package is imported.
@@ -63,6 +73,7 @@ os.environ.setdefault("SHUANGSUI_SQL_DIR", str(ROOT / "sql"))
 # ---------------------------------------------------------------------------------------
 # Input files
 # ---------------------------------------------------------------------------------------
+
 
 def ensure_csv(rows: int, seed: int) -> Path:
     from shuangsui import sample
@@ -88,7 +99,7 @@ def ensure_changed_csv(base: Path, share: float = 0.01) -> Path:
     df = pd.read_csv(base, dtype=str, keep_default_na=False)
     step = round(1 / share)
     idx = df.index[df.index % step == step // 2]
-    risk = df.columns[5]   # 风险等级
+    risk = df.columns[5]  # 风险等级
     address = df.columns[7]  # 地址
     nxt = {"A": "B", "B": "C", "C": "D", "D": "A", "": "A"}
     df.loc[idx, risk] = df.loc[idx, risk].map(nxt)
@@ -103,15 +114,17 @@ def ensure_changed_csv(base: Path, share: float = 0.01) -> Path:
 # The sync, in a subprocess
 # ---------------------------------------------------------------------------------------
 
+
 def worker(spec: dict) -> None:
     """One sync of one file, each phase timed; prints MARK + JSON on its last line."""
     t_start = time.perf_counter()
+    import great_expectations as gx
     import pandas as pd
-    import great_expectations as gx  # noqa: F401  (paid once per process; see "import")
+
     import shuangsui
     from shuangsui import db
-    from shuangsui.intake import quality
     from shuangsui.intake import directories as registry
+    from shuangsui.intake import quality
 
     timers: dict[str, float] = {}
 
@@ -122,6 +135,7 @@ def worker(spec: dict) -> None:
                 return fn(*a, **k)
             finally:
                 timers[name] = timers.get(name, 0.0) + time.perf_counter() - t
+
         return wrapper
 
     # Sub-phases, measured by wrapping (behaviour unchanged): normalization, the GX run,
@@ -134,6 +148,7 @@ def worker(spec: dict) -> None:
     profiler = None
     if spec.get("profile"):
         from pyinstrument import Profiler
+
         profiler = Profiler(interval=0.005)
         profiler.start()
 
@@ -153,12 +168,16 @@ def worker(spec: dict) -> None:
 
     if profiler is not None:
         profiler.stop()
-        Path(spec["profile"]).write_text(profiler.output_text(unicode=True, color=False,
-                                                              show_all=False))
+        Path(spec["profile"]).write_text(
+            profiler.output_text(unicode=True, color=False, show_all=False)
+        )
         Path(spec["profile"]).with_suffix(".html").write_text(profiler.output_html())
 
-    findings = [(f.row, f.column, repr(f.value), f.rule, f.message, f.severity)
-                for _, c in prep.checked.get("enterprises", []) for f in c.findings]
+    findings = [
+        (f.row, f.column, repr(f.value), f.rule, f.message, f.severity)
+        for _, c in prep.checked.get("enterprises", [])
+        for f in c.findings
+    ]
     valid = pd.concat([c.valid for _, c in prep.checked["enterprises"]], ignore_index=True)
     result = {
         "code": shuangsui.__file__,
@@ -170,8 +189,9 @@ def worker(spec: dict) -> None:
         "subphases": {
             "normalize": timers.get("normalize", 0.0),
             "gx_validation_run": timers.get("gx_validation_run", 0.0),
-            "check_other": (t2 - t1) - timers.get("normalize", 0.0)
-                            - timers.get("gx_validation_run", 0.0),
+            "check_other": (t2 - t1)
+            - timers.get("normalize", 0.0)
+            - timers.get("gx_validation_run", 0.0),
             "apply_stage_copy": timers.get("apply_stage_copy", 0.0),
             "apply_sql": (t3 - t2) - timers.get("apply_stage_copy", 0.0),
         },
@@ -186,17 +206,20 @@ def worker(spec: dict) -> None:
         "sources": summary["sources"],
         "findings": len(findings),
         "findings_digest": hashlib.sha256(
-            json.dumps(findings, ensure_ascii=False).encode()).hexdigest(),
+            json.dumps(findings, ensure_ascii=False).encode()
+        ).hexdigest(),
         "valid_rows": len(valid),
-        "valid_digest": hashlib.sha256(pd.util.hash_pandas_object(
-            valid.astype(str), index=False).values.tobytes()).hexdigest(),
+        "valid_digest": hashlib.sha256(
+            pd.util.hash_pandas_object(valid.astype(str), index=False).values.tobytes()
+        ).hexdigest(),
     }
     # This process's own peak RSS since exec (VmHWM). ru_maxrss from wait4 can be no less
     # than the RSS of the parent at fork time, which Linux carries over the exec.
     status = Path("/proc/self/status")
     if status.exists():
-        hwm = next((l.split()[1] for l in status.read_text().splitlines()
-                    if l.startswith("VmHWM:")), None)
+        hwm = next(
+            (l.split()[1] for l in status.read_text().splitlines() if l.startswith("VmHWM:")), None
+        )
         result["vmhwm_mb"] = int(hwm) / 1024 if hwm else None
     print(MARK + json.dumps(result, ensure_ascii=False), flush=True)
 
@@ -221,14 +244,20 @@ def run_child(argv: list[str], env: dict | None = None) -> tuple[float, object, 
 
 
 def sync(url: str, path: Path, run_id: str, now: dt.datetime, profile: Path | None) -> dict:
-    spec = {"url": url, "path": str(path), "run_id": run_id, "now": now.isoformat(),
-            "profile": str(profile) if profile else None}
+    spec = {
+        "url": url,
+        "path": str(path),
+        "run_id": run_id,
+        "now": now.isoformat(),
+        "profile": str(profile) if profile else None,
+    }
     load = os.getloadavg()[0]
     started = time.time()
     wall, usage, stdout, _ = run_child(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)])
+        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)]
+    )
     line = next(l for l in reversed(stdout.splitlines()) if l.startswith(MARK))
-    result = json.loads(line[len(MARK):])
+    result = json.loads(line[len(MARK) :])
     # The subprocess's wall time up to the end of the sync (interpreter start-up, imports,
     # sync), without the digests computed after it for the checks.
     result["wall_seconds"] = result["synced_at"] - started
@@ -244,6 +273,7 @@ def sync(url: str, path: Path, run_id: str, now: dt.datetime, profile: Path | No
 # Database
 # ---------------------------------------------------------------------------------------
 
+
 def libpq_uri(url) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -257,12 +287,25 @@ def baseline(url, path: Path, repeat: int) -> dict:
     for i in range(repeat):
         with eng.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS bench_copy"))
-            conn.execute(text(
-                "CREATE TABLE bench_copy (" + ", ".join(f"{c} text" for c in BASE_COLUMNS)
-                + ", PRIMARY KEY (uscc))"))
+            conn.execute(
+                text(
+                    "CREATE TABLE bench_copy ("
+                    + ", ".join(f"{c} text" for c in BASE_COLUMNS)
+                    + ", PRIMARY KEY (uscc))"
+                )
+            )
         checkpoint(eng)
-        cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", libpq_uri(url), "-c",
-               f"\\copy bench_copy FROM '{path}' WITH (FORMAT csv, HEADER true)"]
+        cmd = [
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            libpq_uri(url),
+            "-c",
+            f"\\copy bench_copy FROM '{path}' WITH (FORMAT csv, HEADER true)",
+        ]
         load.append(os.getloadavg()[0])
         wall, _, _, _ = run_child(cmd)
         runs.append(wall)
@@ -270,8 +313,12 @@ def baseline(url, path: Path, repeat: int) -> dict:
     with eng.connect() as conn:
         n = conn.execute(text("SELECT count(*) FROM bench_copy")).scalar_one()
     eng.dispose()
-    return {"seconds": statistics.median(runs), "runs": runs, "rows_loaded": n,
-            "loadavg_1min": load}
+    return {
+        "seconds": statistics.median(runs),
+        "runs": runs,
+        "rows_loaded": n,
+        "loadavg_1min": load,
+    }
 
 
 def checkpoint(eng) -> None:
@@ -282,8 +329,10 @@ def checkpoint(eng) -> None:
         conn.execute(text("CHECKPOINT"))
 
 
-_ENT_COLS = ("uscc, name, industry, department, key_enterprise::text, risk_class, status, "
-             "address, legal_rep, listed::text")
+_ENT_COLS = (
+    "uscc, name, industry, department, key_enterprise::text, risk_class, status, "
+    "address, legal_rep, listed::text"
+)
 
 
 def state(url) -> dict:
@@ -299,10 +348,10 @@ def state(url) -> dict:
         "quarantine_rows": "SELECT count(*) FROM quarantine",
         "audit_events": "SELECT count(*) FROM audit_event",
         "enterprise_digest": f"SELECT md5(string_agg(concat_ws('|', {_ENT_COLS}), E'\\n' "
-                             "ORDER BY uscc)) FROM enterprise",
+        "ORDER BY uscc)) FROM enterprise",
         "history_digest": f"SELECT md5(string_agg(concat_ws('|', {_ENT_COLS}, valid_from, "
-                          "valid_to, sync_run), E'\\n' ORDER BY uscc, valid_from)) "
-                          "FROM enterprise_history",
+        "valid_to, sync_run), E'\\n' ORDER BY uscc, valid_from)) "
+        "FROM enterprise_history",
         # The first sync of a clean file must give exactly what \copy loaded (是 -> true).
         "differs_from_copy": """
             SELECT count(*) FROM bench_copy b FULL JOIN enterprise e USING (uscc)
@@ -323,26 +372,43 @@ def state(url) -> dict:
 # Report
 # ---------------------------------------------------------------------------------------
 
+
 def machine(url) -> dict:
-    from sqlalchemy import create_engine, text
+    import great_expectations as gx
     import pandas as pd
     import sqlalchemy
-    import great_expectations as gx
+    from sqlalchemy import create_engine, text
 
     mem_kib = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                if l.startswith("model name")), platform.processor())
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+        platform.processor(),
+    )
     eng = create_engine(url)
     with eng.connect() as conn:
         pg = conn.execute(text("SHOW server_version")).scalar_one()
-        settings = {k: conn.execute(text(f"SHOW {k}")).scalar_one()
-                    for k in ("shared_buffers", "max_wal_size", "synchronous_commit",
-                              "work_mem", "maintenance_work_mem")}
+        settings = {
+            k: conn.execute(text(f"SHOW {k}")).scalar_one()
+            for k in (
+                "shared_buffers",
+                "max_wal_size",
+                "synchronous_commit",
+                "work_mem",
+                "maintenance_work_mem",
+            )
+        }
     eng.dispose()
-    return {"nproc": os.cpu_count(), "memory_mb": mem_kib // 1024, "cpu": cpu,
-            "python": platform.python_version(), "pandas": pd.__version__,
-            "great_expectations": gx.__version__, "sqlalchemy": sqlalchemy.__version__,
-            "postgresql": pg, "postgresql_settings": settings}
+    return {
+        "nproc": os.cpu_count(),
+        "memory_mb": mem_kib // 1024,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "great_expectations": gx.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "postgresql": pg,
+        "postgresql_settings": settings,
+    }
 
 
 def show(report: dict) -> None:
@@ -350,20 +416,30 @@ def show(report: dict) -> None:
     print()
     print(f"rows                 {report['rows']:>12,}")
     print(f"code                 {first['code']}")
-    print(f"baseline (\\copy)     {b['seconds']:>12.2f} s   runs: "
-          + ", ".join(f"{r:.2f}" for r in b["runs"]))
-    print(f"ours (first sync)    {report['ours_seconds']:>12.2f} s   "
-          f"(subprocess wall {first['wall_seconds']:.2f} s, imports {first['import_seconds']:.2f} s)")
-    print(f"ratio ours/baseline  {report['ratio']:>12.2f} x   (wall: {report['ratio_wall']:.2f} x;"
-          f" target <= {TARGET:.1f} x: {'met' if report['meets_target'] else 'NOT met'})")
+    print(
+        f"baseline (\\copy)     {b['seconds']:>12.2f} s   runs: "
+        + ", ".join(f"{r:.2f}" for r in b["runs"])
+    )
+    print(
+        f"ours (first sync)    {report['ours_seconds']:>12.2f} s   "
+        f"(subprocess wall {first['wall_seconds']:.2f} s, imports {first['import_seconds']:.2f} s)"
+    )
+    print(
+        f"ratio ours/baseline  {report['ratio']:>12.2f} x   (wall: {report['ratio_wall']:.2f} x;"
+        f" target <= {TARGET:.1f} x: {'met' if report['meets_target'] else 'NOT met'})"
+    )
     print(f"peak RSS             {report['peak_rss_mb']:>12.0f} MB")
-    print(f"load average (1 min) {', '.join(f'{x:.1f}' for x in b['loadavg_1min'])} (baseline runs)")
+    print(
+        f"load average (1 min) {', '.join(f'{x:.1f}' for x in b['loadavg_1min'])} (baseline runs)"
+    )
     for name, r in report["syncs"].items():
-        print(f"\n{name}: {r['sync_seconds']:.2f} s  (wall {r['wall_seconds']:.2f} s, "
-              f"cpu {r['cpu_seconds']:.1f} s, peak {r['peak_rss_mb']:.0f} MB, "
-              f"ratio {r['sync_seconds'] / b['seconds']:.2f} x, load "
-              f"{r['loadavg_1min'][0]:.1f}->{r['loadavg_1min'][1]:.1f})"
-              f"  counts {r['counts']}, findings {r['findings']}")
+        print(
+            f"\n{name}: {r['sync_seconds']:.2f} s  (wall {r['wall_seconds']:.2f} s, "
+            f"cpu {r['cpu_seconds']:.1f} s, peak {r['peak_rss_mb']:.0f} MB, "
+            f"ratio {r['sync_seconds'] / b['seconds']:.2f} x, load "
+            f"{r['loadavg_1min'][0]:.1f}->{r['loadavg_1min'][1]:.1f})"
+            f"  counts {r['counts']}, findings {r['findings']}"
+        )
         for k, v in r["phases"].items():
             print(f"    {k:<20} {v:8.2f} s   (cpu {r['phases_cpu'][k]:6.2f} s)")
         for k, v in r["subphases"].items():
@@ -374,8 +450,9 @@ def show(report: dict) -> None:
 def _git(*args: str) -> str:
     """A read-only git query on this checkout ('' if git is not there)."""
     try:
-        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
 
@@ -384,14 +461,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=2017)
-    ap.add_argument("--pg-url", default=DEFAULT_PG,
-                    help="a PostgreSQL server URL; its database is used only to create and "
-                         "drop the run's own database")
+    ap.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG,
+        help="a PostgreSQL server URL; its database is used only to create and "
+        "drop the run's own database",
+    )
     ap.add_argument("--baseline-repeat", type=int, default=3)
     ap.add_argument("--no-second", action="store_true", help="skip the no-change sync")
     ap.add_argument("--no-changed", action="store_true", help="skip the 1%%-changed sync")
-    ap.add_argument("--profile", action="store_true",
-                    help="profile the first sync with pyinstrument (bench/out/profile_*.txt)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the first sync with pyinstrument (bench/out/profile_*.txt)",
+    )
     ap.add_argument("--label", default="current", help="a name for this run in the JSON")
     ap.add_argument("--json", type=Path, default=OUT / "registry_sync.json")
     ap.add_argument("--keep-db", action="store_true", help="do not drop the run's database")
@@ -415,11 +498,16 @@ def main(argv=None) -> int:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{dbname}"'))
-    report: dict = {"label": args.label, "rows": args.rows, "seed": args.seed,
-                    "git_head": _git("rev-parse", "--short", "HEAD"),
-                    "git_dirty_include": bool(_git("status", "--porcelain", "--", "include")),
-                    "file": str(path), "file_bytes": path.stat().st_size,
-                    "started": dt.datetime.now().isoformat(timespec="seconds")}
+    report: dict = {
+        "label": args.label,
+        "rows": args.rows,
+        "seed": args.seed,
+        "git_head": _git("rev-parse", "--short", "HEAD"),
+        "git_dirty_include": bool(_git("status", "--porcelain", "--", "include")),
+        "file": str(path),
+        "file_bytes": path.stat().st_size,
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+    }
     try:
         from shuangsui import db
 
@@ -441,10 +529,18 @@ def main(argv=None) -> int:
             checkpoint(eng)
             profile = OUT / f"profile_{args.label}_{name}.txt" if args.profile else None
             print(f"sync {name}: {file.name}", flush=True)
-            r = sync(url.render_as_string(hide_password=False), file,
-                     f"bench_{name}", NOW + dt.timedelta(hours=k), profile)
-            print(f"  {r['sync_seconds']:.2f} s (wall {r['wall_seconds']:.2f} s), "
-                  f"peak {r['peak_rss_mb']:.0f} MB, {r['counts']}", flush=True)
+            r = sync(
+                url.render_as_string(hide_password=False),
+                file,
+                f"bench_{name}",
+                NOW + dt.timedelta(hours=k),
+                profile,
+            )
+            print(
+                f"  {r['sync_seconds']:.2f} s (wall {r['wall_seconds']:.2f} s), "
+                f"peak {r['peak_rss_mb']:.0f} MB, {r['counts']}",
+                flush=True,
+            )
             report["syncs"][name] = r
             report["states"][name] = state(url)
         eng.dispose()
@@ -469,24 +565,29 @@ def main(argv=None) -> int:
             report["syncs"]["second_no_change"]["counts"]
             == {"inserted": 0, "updated": 0, "delisted": 0}
             and s2["enterprise_digest"] == s1["enterprise_digest"]
-            and s2["history_digest"] == s1["history_digest"])
+            and s2["history_digest"] == s1["history_digest"]
+        )
     if "changed_1pct" in report["syncs"]:
         m = len(range(50, n, 100))
         s3 = report["states"]["changed_1pct"]
         checks["changed_updates_1pct"] = (
             report["syncs"]["changed_1pct"]["counts"]
             == {"inserted": 0, "updated": m, "delisted": 0}
-            and s3["history_rows"] == n + m and s3["history_open"] == n)
-    report.update({
-        "ours_seconds": first["sync_seconds"],
-        "ours_wall_seconds": first["wall_seconds"],
-        "ratio": first["sync_seconds"] / b,
-        "ratio_wall": first["wall_seconds"] / b,
-        "target": TARGET,
-        "meets_target": first["sync_seconds"] / b <= TARGET,
-        "peak_rss_mb": max(r["peak_rss_mb"] for r in report["syncs"].values()),
-        "checks": checks,
-    })
+            and s3["history_rows"] == n + m
+            and s3["history_open"] == n
+        )
+    report.update(
+        {
+            "ours_seconds": first["sync_seconds"],
+            "ours_wall_seconds": first["wall_seconds"],
+            "ratio": first["sync_seconds"] / b,
+            "ratio_wall": first["wall_seconds"] / b,
+            "target": TARGET,
+            "meets_target": first["sync_seconds"] / b <= TARGET,
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in report["syncs"].values()),
+            "checks": checks,
+        }
+    )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     show(report)

@@ -6,13 +6,13 @@ the key share per draw (≥50%), the yearly frequency per risk class, the team s
 file (CSV/.xlsx/JSON, one row per 科室) or from this form. The scheduled draws take their
 parameters from it. Every change is audited.
 """
+
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
-
 from shuangsui.core.reference import DEPARTMENTS  # constants only
+from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
 
 
 @dag(
@@ -25,16 +25,18 @@ from shuangsui.core.reference import DEPARTMENTS  # constants only
     params={
         "file": Param(None, type=["null", "string"], title="Plan file (instead of the form)"),
         "year": Param(None, type=["null", "integer"], minimum=2017, title="年度"),
-        "department": Param(None, type=["null", "string"], enum=[None, *DEPARTMENTS],
-                            title="科室"),
+        "department": Param(None, type=["null", "string"], enum=[None, *DEPARTMENTS], title="科室"),
         "planned_units": Param(None, type=["null", "integer"], minimum=1, title="计划检查户数"),
         "rounds": Param(3, type="integer", minimum=3, title="随机抽查次数 (≥3)"),
-        "random_share": Param(0.3, type="number", minimum=0.3, maximum=1,
-                              title="随机抽查比例 (≥0.3)"),
-        "key_share": Param(0.5, type="number", minimum=0.5, maximum=1,
-                           title="每次重点企业比例 (≥0.5)"),
-        "frequency": Param({"A": 1, "B": 1, "C": 1, "D": 1}, type="object",
-                           title="每年抽查频次（按风险等级）"),
+        "random_share": Param(
+            0.3, type="number", minimum=0.3, maximum=1, title="随机抽查比例 (≥0.3)"
+        ),
+        "key_share": Param(
+            0.5, type="number", minimum=0.5, maximum=1, title="每次重点企业比例 (≥0.5)"
+        ),
+        "frequency": Param(
+            {"A": 1, "B": 1, "C": 1, "D": 1}, type="object", title="每年抽查频次（按风险等级）"
+        ),
         "team_size": Param(2, type="integer", minimum=2, title="每组人数"),
     },
 )

@@ -13,15 +13,23 @@ notices and emails, only if approved. A re-draw is a new run naming the old one
 (`redraw_of`, `redraw_reason`); retrying or clearing never draws twice. Anyone re-computes
 a draw from its record: `shuangsui verify data/draws/<draw_id>/record.json`.
 """
+
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 
-from shuangsui_airflow import (DEFAULT_ARGS, START, LeaderApprovalNotifier, engine_for_task,
-                               leader_decision, read_decision, run_moment, smtp_settings)
-from shuangsui_calendar import WorkingDayTimetable, round_of
-
 from shuangsui.core.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # constants only
+from shuangsui_airflow import (
+    DEFAULT_ARGS,
+    START,
+    LeaderApprovalNotifier,
+    engine_for_task,
+    leader_decision,
+    read_decision,
+    run_moment,
+    smtp_settings,
+)
+from shuangsui_calendar import WorkingDayTimetable, round_of
 
 
 @dag(
@@ -33,25 +41,42 @@ from shuangsui.core.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # cons
     default_args=DEFAULT_ARGS,
     max_active_runs=1,
     params={
-        "department": Param(None, type=["null", "string"], enum=[None, *DEPARTMENTS],
-                            title="科室 (department)"),
+        "department": Param(
+            None, type=["null", "string"], enum=[None, *DEPARTMENTS], title="科室 (department)"
+        ),
         "kind": Param("专项治理", type="string", enum=list(DRAW_KINDS), title="抽查类型"),
         "units": Param(None, type=["null", "integer"], minimum=1, title="抽取户数"),
-        "ratio": Param(None, type=["null", "number"], exclusiveMinimum=0, maximum=1,
-                       title="或：抽取比例 (0–1)"),
-        "key_share": Param(0.5, type="number", minimum=0.5, maximum=1,
-                           title="重点行业领域/重点企业比例 (≥0.5)"),
+        "ratio": Param(
+            None, type=["null", "number"], exclusiveMinimum=0, maximum=1, title="或：抽取比例 (0–1)"
+        ),
+        "key_share": Param(
+            0.5, type="number", minimum=0.5, maximum=1, title="重点行业领域/重点企业比例 (≥0.5)"
+        ),
         "team_size": Param(2, type="integer", minimum=2, maximum=6, title="每组人数 (≥2)"),
-        "industries": Param([], type="array", items={"type": "string", "enum": list(INDUSTRIES)},
-                            title="行业 (empty: all of the 科室)"),
-        "public_value": Param("", type="string", title="公开随机数 (e.g. a lottery result)",
-                              description="Mixed into the seed; name it before the draw."),
-        "inspection_date": Param(None, type=["null", "string"], format="date",
-                                 title="检查日期 (default: 10 working days on)"),
-        "allow_shortfall": Param(False, type="boolean",
-                                 title="Hold a draw short of the key share for approval"),
-        "max_per_inspector": Param(None, type=["null", "integer"], minimum=1,
-                                   title="每人每次最多检查户数"),
+        "industries": Param(
+            [],
+            type="array",
+            items={"type": "string", "enum": list(INDUSTRIES)},
+            title="行业 (empty: all of the 科室)",
+        ),
+        "public_value": Param(
+            "",
+            type="string",
+            title="公开随机数 (e.g. a lottery result)",
+            description="Mixed into the seed; name it before the draw.",
+        ),
+        "inspection_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="检查日期 (default: 10 working days on)",
+        ),
+        "allow_shortfall": Param(
+            False, type="boolean", title="Hold a draw short of the key share for approval"
+        ),
+        "max_per_inspector": Param(
+            None, type=["null", "integer"], minimum=1, title="每人每次最多检查户数"
+        ),
         "from_plan": Param(False, type="boolean", title="Draw from the annual plans"),
         "round": Param(None, type=["null", "integer"], minimum=1, title="Plan round"),
         "redraw_of": Param(None, type=["null", "string"], title="Re-draw of (draw id)"),
@@ -70,10 +95,12 @@ def double_random_draw():
         run_id, now, today = run_moment(ctx)
         scheduled = ctx["dag_run"].run_type == "scheduled"
         with engine_for_task().connect() as conn:
-            specs = draws.specs_for_run(conn, params, today=today,
-                                        scheduled_round=round_of(today) if scheduled else None)
-        return [{**asdict(s), "origin": f"{ctx['dag'].dag_id}/{run_id}/{s.department}"}
-                for s in specs]
+            specs = draws.specs_for_run(
+                conn, params, today=today, scheduled_round=round_of(today) if scheduled else None
+            )
+        return [
+            {**asdict(s), "origin": f"{ctx['dag'].dag_id}/{run_id}/{s.department}"} for s in specs
+        ]
 
     @task_group
     def one_draw(spec: dict):
@@ -98,9 +125,11 @@ def double_random_draw():
                 return draws.summary_markdown(conn, draw_id)
 
         approve = leader_decision(
-            "approve", "双随机抽查结果待分管领导审批",
+            "approve",
+            "双随机抽查结果待分管领导审批",
             "{{ ti.xcom_pull(task_ids='one_draw.perform', map_indexes=ti.map_index) }}",
-            notifiers=[LeaderApprovalNotifier()])
+            notifiers=[LeaderApprovalNotifier()],
+        )
 
         @task
         def decide(draw_id: str, answer: dict) -> str:
@@ -109,8 +138,9 @@ def double_random_draw():
 
             _, now, _ = run_moment(get_current_context())
             approved, by, reason = read_decision(answer)
-            rec = draws.decide(engine_for_task(), draw_id, approved=approved, by=by,
-                               reason=reason, now=now)
+            rec = draws.decide(
+                engine_for_task(), draw_id, approved=approved, by=by, reason=reason, now=now
+            )
             return rec["status"]
 
         @task
@@ -129,14 +159,14 @@ def double_random_draw():
         @task
         def send_task_sheets(draw_id: str) -> dict:
             """Email each inspector his 任务单 with the notices (outbox: never twice)."""
-            from shuangsui.outreach import dispatch
-            from shuangsui.outreach import mail
+            from shuangsui.outreach import dispatch, mail
 
             _, now, _ = run_moment(get_current_context())
             eng = engine_for_task()
             dispatch.queue_task_sheets(eng, draw_id, now=now)
-            return mail.send_pending(eng, smtp_settings(), now=now, kinds=("task_sheet",),
-                                     draw_id=draw_id)
+            return mail.send_pending(
+                eng, smtp_settings(), now=now, kinds=("task_sheet",), draw_id=draw_id
+            )
 
         draw_id = commit(spec)
         summary = perform(draw_id)

@@ -7,6 +7,7 @@ counted by checklist item, industry and 科室, with those common to many units 
 通报反馈), as HTML with charts, DOCX for the file, and JSON. Serious violations are counted
 too; their credit records are exported with the public site's open data.
 """
+
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, get_current_context, task
@@ -22,12 +23,13 @@ from shuangsui_airflow import DEFAULT_ARGS, START, engine_for_task, run_moment
     doc_md=__doc__,
     default_args=DEFAULT_ARGS,
     params={
-        "year": Param(None, type=["null", "integer"], minimum=2017,
-                      title="年度 (default: the run's year)"),
-        "min_units": Param(3, type="integer", minimum=2,
-                           title="普遍性问题：至少涉及的单位数"),
-        "min_share": Param(0.1, type="number", minimum=0, maximum=1,
-                           title="或：占被检查单位的比例"),
+        "year": Param(
+            None, type=["null", "integer"], minimum=2017, title="年度 (default: the run's year)"
+        ),
+        "min_units": Param(3, type="integer", minimum=2, title="普遍性问题：至少涉及的单位数"),
+        "min_share": Param(
+            0.1, type="number", minimum=0, maximum=1, title="或：占被检查单位的比例"
+        ),
     },
 )
 def management_report():
@@ -39,9 +41,14 @@ def management_report():
 
         _, now, today = run_moment(get_current_context())
         year = params.get("year") or today.year
-        paths = site.management_report(engine_for_task(), config.reports_dir() / "management",
-                                       year=year, now=now, min_units=params["min_units"],
-                                       min_share=params["min_share"])
+        paths = site.management_report(
+            engine_for_task(),
+            config.reports_dir() / "management",
+            year=year,
+            now=now,
+            min_units=params["min_units"],
+            min_share=params["min_share"],
+        )
         print(f"report to the 管委会: {paths}")
         return {k: str(v) for k, v in paths.items()}
 

@@ -9,18 +9,34 @@ the inspection (第七条(七)), counted on China's official calendar. The respo
 warned before an item falls due and alerted every day it is overdue; nothing is missed
 silently. A correction is a new version that says what changed and why.
 """
+
 from __future__ import annotations
 
-from airflow.sdk import (AssetOrTimeSchedule, CronTriggerTimetable, Param, dag,
-                         get_current_context, task)
+from airflow.sdk import (
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
 
-from shuangsui_airflow import (DEFAULT_ARGS, PUBLIC_SITE, RESULTS, START, TZ, engine_for_task,
-                               run_moment, smtp_settings)
+from shuangsui_airflow import (
+    DEFAULT_ARGS,
+    PUBLIC_SITE,
+    RESULTS,
+    START,
+    TZ,
+    engine_for_task,
+    run_moment,
+    smtp_settings,
+)
 
 
 @dag(
-    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 7 * * *", timezone=TZ),
-                                 assets=[RESULTS]),
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 7 * * *", timezone=TZ), assets=[RESULTS]
+    ),
     start_date=START,
     catchup=False,
     tags=["publication", "one-public"],
@@ -28,10 +44,16 @@ from shuangsui_airflow import (DEFAULT_ARGS, PUBLIC_SITE, RESULTS, START, TZ, en
     default_args=DEFAULT_ARGS,
     max_active_runs=1,
     params={
-        "warn_days": Param(3, type="integer", minimum=1, maximum=15,
-                           title="Warn this many working days before a deadline"),
-        "correction_reason": Param("检查结果数据更新", type="string",
-                                   title="Reason shown on corrections (更正原因)"),
+        "warn_days": Param(
+            3,
+            type="integer",
+            minimum=1,
+            maximum=15,
+            title="Warn this many working days before a deadline",
+        ),
+        "correction_reason": Param(
+            "检查结果数据更新", type="string", title="Reason shown on corrections (更正原因)"
+        ),
     },
 )
 def publication():
@@ -43,8 +65,9 @@ def publication():
         _, now, _ = run_moment(get_current_context())
         counts = pub.refresh(engine_for_task(), now=now)
         for year, missing in counts["calendar_missing"].items():
-            print(f"{missing['units']} due date(s) wait for the {year} calendar: "
-                  f"{missing['message']}")
+            print(
+                f"{missing['units']} due date(s) wait for the {year} calendar: {missing['message']}"
+            )
         return counts
 
     @task
@@ -53,8 +76,7 @@ def publication():
         from shuangsui.publish import publication as pub
 
         _, now, _ = run_moment(get_current_context())
-        done = pub.publish_ready(engine_for_task(), now=now,
-                                 reason=params["correction_reason"])
+        done = pub.publish_ready(engine_for_task(), now=now, reason=params["correction_reason"])
         late = [d for d in done if not d["on_time"]]
         print(f"published {len(done)} result(s), {len(late)} after their due date")
         return [{**d, "due_on": str(d["due_on"])} for d in done]
@@ -79,8 +101,9 @@ def publication():
         _, now, today = run_moment(get_current_context())
         eng = engine_for_task()
         result = pub.deadlines(eng, today=today, now=now, warn_days=params["warn_days"])
-        mail.send_pending(eng, smtp_settings(), now=now,
-                          kinds=("deadline_warning", "overdue_alert"))
+        mail.send_pending(
+            eng, smtp_settings(), now=now, kinds=("deadline_warning", "overdue_alert")
+        )
         return {k: {d: len(v) for d, v in groups.items()} for k, groups in result.items()}
 
     published = publish(refresh())

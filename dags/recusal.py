@@ -8,12 +8,19 @@ the next eligible inspector in the draw's rank order for that unit takes his pla
 role — itself a random draw that anyone can re-check from the record. Everything is
 recorded; nothing is overwritten.
 """
+
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, get_current_context, task
 
-from shuangsui_airflow import (DEFAULT_ARGS, START, engine_for_task, leader_decision,
-                               read_decision, run_moment)
+from shuangsui_airflow import (
+    DEFAULT_ARGS,
+    START,
+    engine_for_task,
+    leader_decision,
+    read_decision,
+    run_moment,
+)
 
 
 @dag(
@@ -38,17 +45,28 @@ def recusal():
 
         run_id, now, _ = run_moment(get_current_context())
         rid = draws.request_recusal(
-            engine_for_task(), draw_id=params["draw_id"], uscc=params["uscc"],
-            inspector_id=params["inspector_id"], reason=params["reason"],
-            origin=f"recusal/{run_id}", now=now, actor="recusal")
-        return {"recusal_id": rid,
-                "body": f"抽查任务 {params['draw_id']}：执法人员 {params['inspector_id']} 申请对 "
-                        f"{params['uscc']} 回避。\n\n回避事由：{params['reason']}\n\n批准后由该单位"
-                        f"候选人员中按随机排序的下一名符合条件人员替补。"}
+            engine_for_task(),
+            draw_id=params["draw_id"],
+            uscc=params["uscc"],
+            inspector_id=params["inspector_id"],
+            reason=params["reason"],
+            origin=f"recusal/{run_id}",
+            now=now,
+            actor="recusal",
+        )
+        return {
+            "recusal_id": rid,
+            "body": f"抽查任务 {params['draw_id']}：执法人员 {params['inspector_id']} 申请对 "
+            f"{params['uscc']} 回避。\n\n回避事由：{params['reason']}\n\n批准后由该单位"
+            f"候选人员中按随机排序的下一名符合条件人员替补。",
+        }
 
     asked = request()
-    decide_it = leader_decision("decide_recusal", "执法人员回避申请待分管领导决定",
-                                "{{ ti.xcom_pull(task_ids='request')['body'] }}")
+    decide_it = leader_decision(
+        "decide_recusal",
+        "执法人员回避申请待分管领导决定",
+        "{{ ti.xcom_pull(task_ids='request')['body'] }}",
+    )
     asked >> decide_it
 
     @task
@@ -58,8 +76,9 @@ def recusal():
 
         _, now, _ = run_moment(get_current_context())
         approved, by, reason = read_decision(answer)
-        out = draws.decide_recusal(engine_for_task(), req["recusal_id"], approved=approved,
-                                   by=by, reason=reason, now=now)
+        out = draws.decide_recusal(
+            engine_for_task(), req["recusal_id"], approved=approved, by=by, reason=reason, now=now
+        )
         return {"decision": out["decision"], "replacement": out["replacement"]}
 
     apply(asked, decide_it.output)

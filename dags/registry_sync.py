@@ -12,12 +12,12 @@ Bad rows are quarantined and listed in the data-quality report (path in the `rep
 task's log and return value); valid rows are applied in one transaction. A file unusable as
 a whole fails the run and changes nothing. A success updates the `shuangsui_registry` asset.
 """
+
 from __future__ import annotations
 
 from airflow.sdk import dag
 
 from shuangsui_airflow import DEFAULT_ARGS, REGISTRY, START, intake, intake_params
-
 
 
 @dag(

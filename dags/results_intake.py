@@ -11,12 +11,12 @@ draw, the dates fit the draw, outcomes are known values, a problem names its che
 items. Bad rows are quarantined with a report; valid rows applied; reruns change nothing.
 A success updates the `shuangsui_results` asset, which triggers publication.
 """
+
 from __future__ import annotations
 
 from airflow.sdk import dag
 
 from shuangsui_airflow import DEFAULT_ARGS, RESULTS, START, intake, intake_params
-
 
 
 @dag(

@@ -6,6 +6,7 @@ The role, its password and the database are those of SHUANGSUI_DB_URL; the state
 run as the metadata database's user (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN), the superuser
 of the postgres service. A business database elsewhere (another server, SQLite) is the
 operator's to create: then this says so and does nothing."""
+
 from __future__ import annotations
 
 import os
@@ -22,31 +23,43 @@ def ensure(business_url: str, admin_url: str) -> list[str]:
     if target.get_backend_name() != "postgresql":
         return [f"business database is {target.get_backend_name()}: nothing to create"]
     if (target.host, target.port or 5432) != (admin.host, admin.port or 5432):
-        return [f"business database on {target.host}: create it there "
-                "(docs/operations.md)"]
+        return [f"business database on {target.host}: create it there (docs/operations.md)"]
     role, database = target.username, target.database
     done = []
-    conn = psycopg2.connect(host=admin.host, port=admin.port or 5432, user=admin.username,
-                            password=admin.password, dbname=admin.database)
+    conn = psycopg2.connect(
+        host=admin.host,
+        port=admin.port or 5432,
+        user=admin.username,
+        password=admin.password,
+        dbname=admin.database,
+    )
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
             if role != admin.username:
                 cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
                 verb = "ALTER" if cur.fetchone() else "CREATE"
-                cur.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(role), sql.Literal(target.password or "")))
+                cur.execute(
+                    sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
+                        sql.Identifier(role), sql.Literal(target.password or "")
+                    )
+                )
                 done.append(f"role {role}: {verb.lower()}d")
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
             if not cur.fetchone():
-                cur.execute(sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' "
-                                    "TEMPLATE template0").format(
-                    sql.Identifier(database), sql.Identifier(role)))
+                cur.execute(
+                    sql.SQL(
+                        "CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0"
+                    ).format(sql.Identifier(database), sql.Identifier(role))
+                )
                 done.append(f"database {database}: created, owned by {role}")
             # The business role has no business in Airflow's metadata database.
             if role != admin.username and admin.database != database:
-                cur.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(
-                    sql.Identifier(admin.database)))
+                cur.execute(
+                    sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(
+                        sql.Identifier(admin.database)
+                    )
+                )
     finally:
         conn.close()
     return done or [f"database {database}: already there"]

@@ -5,6 +5,7 @@ password would lock the stack out of what it stored with the old ones.
     python3 docker/make_env.py [PATH]      (default: .env beside docker-compose.yaml)
 
 Standard library only, so it runs before anything is installed."""
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,7 @@ def render(template: str, uid: int) -> str:
 def main(argv: list[str]) -> int:
     target = Path(argv[0]) if argv else HERE.parent / ".env"
     if target.exists():
-        print(f"{target} exists: not overwritten (edit it, or move it away first)",
-              file=sys.stderr)
+        print(f"{target} exists: not overwritten (edit it, or move it away first)", file=sys.stderr)
         return 1
     uid = os.getuid() if hasattr(os, "getuid") else 0
     uid = uid or 50000  # never run the stack as root: the image's airflow user then

@@ -1,5 +1,6 @@
 """Airflow-side pieces the workflows share: assets, task defaults, the run moment.
 Lives in plugins/ because Airflow puts that folder on sys.path for DAG files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,6 @@ START = pendulum.datetime(2026, 1, 1, tz=TZ)
 
 # Updated by every successful registry sync; the draw schedules on it.
 REGISTRY = Asset(name="shuangsui_registry", uri="shuangsui://registry/directories")
-
 
 
 def run_moment(context) -> tuple[str, dt.datetime, dt.date]:
@@ -39,13 +39,20 @@ def smtp_settings(conn_id: str | None = None):
 
     from shuangsui.outreach.mail import SmtpSettings
 
-    hook = SmtpHook(smtp_conn_id=conn_id or os.environ.get("SHUANGSUI_SMTP_CONN_ID",
-                                                           "smtp_default"))
+    hook = SmtpHook(
+        smtp_conn_id=conn_id or os.environ.get("SHUANGSUI_SMTP_CONN_ID", "smtp_default")
+    )
     hook.smtp_connection = hook.get_connection(hook.smtp_conn_id)
-    return SmtpSettings(host=hook.host, port=hook.port, ssl=hook.use_ssl,
-                        starttls=hook.smtp_starttls, user=hook.smtp_user or None,
-                        password=hook.smtp_password or None, timeout=hook.timeout,
-                        sender=hook.from_email or "")
+    return SmtpSettings(
+        host=hook.host,
+        port=hook.port,
+        ssl=hook.use_ssl,
+        starttls=hook.smtp_starttls,
+        user=hook.smtp_user or None,
+        password=hook.smtp_password or None,
+        timeout=hook.timeout,
+        sender=hook.from_email or "",
+    )
 
 
 def _send_now(kinds):
@@ -61,7 +68,7 @@ def _send_now(kinds):
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class LeaderApprovalNotifier(BaseNotifier):
@@ -95,9 +102,14 @@ class DepartmentFailureAlert(BaseNotifier):
         conf = run.conf or {}
         error = context.get("exception") or context.get("reason") or "see the task log"
         dispatch.queue_failure_alert(
-            engine_for_task(), dag_id=run.dag_id, run_id=run.run_id,
-            task_id=getattr(ti, "task_id", None), department=conf.get("department"),
-            error=str(error), now=_utcnow())
+            engine_for_task(),
+            dag_id=run.dag_id,
+            run_id=run.run_id,
+            task_id=getattr(ti, "task_id", None),
+            department=conf.get("department"),
+            error=str(error),
+            now=_utcnow(),
+        )
         _send_now(("failure_alert",))
 
 
@@ -106,8 +118,9 @@ DEFAULT_ARGS = {
     "owner": "shuangsui",
     # Tests shorten the delay (dag.test honours it); production keeps minutes.
     "retries": int(os.environ.get("SHUANGSUI_TASK_RETRIES", "2")),
-    "retry_delay": dt.timedelta(seconds=int(os.environ.get("SHUANGSUI_RETRY_DELAY_SECONDS",
-                                                           "300"))),
+    "retry_delay": dt.timedelta(
+        seconds=int(os.environ.get("SHUANGSUI_RETRY_DELAY_SECONDS", "300"))
+    ),
     "retry_exponential_backoff": 2.0,  # 5 min, then 10, ...: the SMTP server gets time
     "on_failure_callback": DepartmentFailureAlert(),
 }
@@ -124,16 +137,28 @@ def intake_params(default_source_help: str) -> dict:
     from airflow.sdk import Param
 
     return {
-        "source": Param(None, type=["null", "string"], title="Landing file or folder",
-                        description=default_source_help),
-        "full_snapshot": Param(True, type="boolean", title="Full directory",
-                               description="Units missing from the files are marked 移出名录 "
-                                           "(never deleted). Off for partial updates."),
-        "upstream_conn_id": Param(None, type=["null", "string"],
-                                  title="Upstream database connection id"),
-        "upstream_tables": Param({}, type="object", title="Upstream tables",
-                                 description='e.g. {"enterprises": "ent_dir"} or '
-                                             '{"results": "inspection_results"}'),
+        "source": Param(
+            None,
+            type=["null", "string"],
+            title="Landing file or folder",
+            description=default_source_help,
+        ),
+        "full_snapshot": Param(
+            True,
+            type="boolean",
+            title="Full directory",
+            description="Units missing from the files are marked 移出名录 "
+            "(never deleted). Off for partial updates.",
+        ),
+        "upstream_conn_id": Param(
+            None, type=["null", "string"], title="Upstream database connection id"
+        ),
+        "upstream_tables": Param(
+            {},
+            type="object",
+            title="Upstream tables",
+            description='e.g. {"enterprises": "ent_dir"} or {"results": "inspection_results"}',
+        ),
     }
 
 
@@ -156,18 +181,29 @@ def intake(outlet, default_source: str):
         upstream = []
         if params.get("upstream_conn_id"):
             c = BaseHook.get_connection(params["upstream_conn_id"])
-            url = registry.sqlalchemy_url(c.conn_type, c.host, c.schema, c.login, c.password,
-                                          c.port, c.extra_dejson)
-            upstream = [(url, table, entity, f"conn:{c.conn_id}/{table}")
-                        for entity, table in params["upstream_tables"].items()]
+            url = registry.sqlalchemy_url(
+                c.conn_type, c.host, c.schema, c.login, c.password, c.port, c.extra_dejson
+            )
+            upstream = [
+                (url, table, entity, f"conn:{c.conn_id}/{table}")
+                for entity, table in params["upstream_tables"].items()
+            ]
         source = params.get("source")
         if source is None and not upstream:
             source = str(getattr(config, default_source)())
         work = config.work_dir() / run_id.replace(":", "_")
         try:
-            return str(registry.prepare_run(engine_for_task(), source, upstream,
-                                            run_id=run_id, today=today, workdir=work,
-                                            now=now))
+            return str(
+                registry.prepare_run(
+                    engine_for_task(),
+                    source,
+                    upstream,
+                    run_id=run_id,
+                    today=today,
+                    workdir=work,
+                    now=now,
+                )
+            )
         except registry.UnusableFile as e:
             raise AirflowFailException(str(e)) from e  # a bad file: retrying will not help
 
@@ -177,8 +213,9 @@ def intake(outlet, default_source: str):
         from shuangsui.intake import directories as registry
 
         _, now, _ = run_moment(get_current_context())
-        summary = registry.apply_run(engine_for_task(), prepared, now=now,
-                                     full_snapshot=params["full_snapshot"])
+        summary = registry.apply_run(
+            engine_for_task(), prepared, now=now, full_snapshot=params["full_snapshot"]
+        )
         return {"entities": summary["entities"], "quarantine_new": summary["quarantine_new"]}
 
     @task
@@ -201,13 +238,21 @@ def leader_decision(task_id: str, subject: str, body: str, **kwargs):
     from airflow.providers.standard.operators.hitl import HITLOperator
     from airflow.sdk import Param
 
-    return HITLOperator(task_id=task_id, subject=subject, body=body, options=["批准", "驳回"],
-                        params={"reason": Param("", type="string",
-                                                title="意见（驳回时请写明理由）")}, **kwargs)
+    return HITLOperator(
+        task_id=task_id,
+        subject=subject,
+        body=body,
+        options=["批准", "驳回"],
+        params={"reason": Param("", type="string", title="意见（驳回时请写明理由）")},
+        **kwargs,
+    )
 
 
 def read_decision(answer: dict) -> tuple[bool, str, str]:
     """(approved, who answered, his remark) from a leader_decision step's result."""
     user = answer.get("responded_by_user") or {}
-    return (answer["chosen_options"] == ["批准"], user.get("name") or user.get("id") or "unknown",
-            (answer.get("params_input") or {}).get("reason", ""))
+    return (
+        answer["chosen_options"] == ["批准"],
+        user.get("name") or user.get("id") or "unknown",
+        (answer.get("params_input") or {}).get("reason", ""),
+    )

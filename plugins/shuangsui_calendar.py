@@ -23,6 +23,7 @@ Macros, in templates as ``macros.shuangsui_calendar.<name>``: ``add_working_days
 ``is_working_day``, ``next_working_day``, ``working_days_between``; they take dates,
 datetimes or ISO strings, e.g. ``{{ macros.shuangsui_calendar.add_working_days(ds, 20) }}``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -98,8 +99,9 @@ def scheduled_days(year: int, dates: Iterable[Sequence[int]] = DEFAULT_DATES) ->
     return [workdays.next_working_day(dt.date(year, m, d)) for m, d in _check_dates(dates)]
 
 
-def round_of(run_date: dt.date | dt.datetime | str,
-             dates: Iterable[Sequence[int]] = DEFAULT_DATES) -> int:
+def round_of(
+    run_date: dt.date | dt.datetime | str, dates: Iterable[Sequence[int]] = DEFAULT_DATES
+) -> int:
     """Which round (1..len(dates)) of its year a scheduled run day is.
 
     Aware datetimes (Airflow's logical dates are UTC) count by their day in Asia/Shanghai.
@@ -145,8 +147,9 @@ class WorkingDayTimetable(Timetable):
     periodic = True
     run_ordering = ("logical_date",)
 
-    def __init__(self, dates: Iterable[Sequence[int]] = DEFAULT_DATES,
-                 at: dt.time | str = DEFAULT_AT) -> None:
+    def __init__(
+        self, dates: Iterable[Sequence[int]] = DEFAULT_DATES, at: dt.time | str = DEFAULT_AT
+    ) -> None:
         self.dates = _check_dates(dates)
         self.at = _check_at(at)
         listed = ", ".join(f"{m:02d}-{d:02d}" for m, d in self.dates)
@@ -197,7 +200,10 @@ class WorkingDayTimetable(Timetable):
                 "date falls in %s and there is no official working-day calendar for %s. %s "
                 "The DAG processor and the scheduler must see the same override file. The "
                 "run is scheduled at the next DAG-file parse after the year is added.",
-                self.summary, e.year, e.year, e,
+                self.summary,
+                e.year,
+                e.year,
+                e,
             )
             return None
         return None  # latest (end_date) reached before any candidate
@@ -222,13 +228,21 @@ class WorkingDayTimetable(Timetable):
             year -= 1  # that year's December date may have moved into this January
         while True:
             for m, d in self.dates:
-                nominal = pendulum.datetime(year, m, d, self.at.hour, self.at.minute,
-                                            self.at.second, tz=TZ)
+                nominal = pendulum.datetime(
+                    year, m, d, self.at.hour, self.at.minute, self.at.second, tz=TZ
+                )
                 if latest is not None and nominal > latest:
                     return
                 day = workdays.next_working_day(dt.date(year, m, d))
-                yield pendulum.datetime(day.year, day.month, day.day, self.at.hour,
-                                        self.at.minute, self.at.second, tz=TZ).in_timezone("UTC")
+                yield pendulum.datetime(
+                    day.year,
+                    day.month,
+                    day.day,
+                    self.at.hour,
+                    self.at.minute,
+                    self.at.second,
+                    tz=TZ,
+                ).in_timezone("UTC")
             year += 1
 
     def _at_text(self) -> str:
@@ -268,8 +282,9 @@ def _as_date(value: dt.date | dt.datetime | str) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    raise TypeError(f"expected a date, a datetime or 'YYYY-MM-DD', got {type(value).__name__}: "
-                    f"{value!r}")
+    raise TypeError(
+        f"expected a date, a datetime or 'YYYY-MM-DD', got {type(value).__name__}: {value!r}"
+    )
 
 
 def add_working_days(day: dt.date | dt.datetime | str, n: int) -> dt.date:
@@ -287,8 +302,9 @@ def next_working_day(day: dt.date | dt.datetime | str, inclusive: bool = True) -
     return workdays.next_working_day(_as_date(day), inclusive=inclusive)
 
 
-def working_days_between(start: dt.date | dt.datetime | str,
-                         end: dt.date | dt.datetime | str) -> int:
+def working_days_between(
+    start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str
+) -> int:
     """Working days in (start, end]; negative if end is before start."""
     return workdays.working_days_between(_as_date(start), _as_date(end))
 

@@ -1,6 +1,7 @@
 """Shared fixtures: a business database on SQLite (always) and on PostgreSQL (when
 SHUANGSUI_TEST_PG_URL is given; CI gives one and requires it), and an Airflow home
 with its own metadata database for real DAG runs."""
+
 from __future__ import annotations
 
 import os
@@ -45,6 +46,7 @@ def _pg_database():
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
     return url, drop
 
 
@@ -81,8 +83,12 @@ def engine(db_url):
 @pytest.fixture(scope="session")
 def airflow_db():
     """Airflow's own metadata database (SQLite in the session's AIRFLOW_HOME)."""
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True,
-                   capture_output=True, env=os.environ.copy())
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
     return _AIRFLOW_HOME
 
 
@@ -136,9 +142,17 @@ def smtp_server(monkeypatch):
     controller.start()
     inbox.port = port
     inbox.controller = controller
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "retry_limit": 0, "timeout": 5}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_DEFAULT",
+        _json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "extra": {"disable_ssl": True, "disable_tls": True, "retry_limit": 0, "timeout": 5},
+            }
+        ),
+    )
     yield inbox
     try:
         controller.stop()
@@ -156,8 +170,9 @@ def _load_sample_registry(url: str) -> None:
 
     eng = db.engine(url)
     with eng.connect() as conn:
-        prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="sample",
-                                today=REGISTRY_LOADED_AT.date())
+        prep = registry.prepare(
+            conn, registry.land(str(SAMPLES)), run_id="sample", today=REGISTRY_LOADED_AT.date()
+        )
     registry.apply(eng, prep, now=REGISTRY_LOADED_AT)
     eng.dispose()
 
@@ -198,9 +213,13 @@ def registry_url(request, tmp_path):
     name = f"shuangsui_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       "WHERE datname = :t AND pid <> pg_backend_pid()"),
-                  {"t": _templates[backend]})
+        c.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :t AND pid <> pg_backend_pid()"
+            ),
+            {"t": _templates[backend]},
+        )
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates[backend]}"'))
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as c:

@@ -3,6 +3,7 @@ development machines): the stack has every service, one image and one configurat
 all Airflow services, volumes and environment that match the code, and no secret. The
 pieces that can run here do: the init's script (bash -n), the business database set-up
 (on the test PostgreSQL), the .env generator and the site's nginx configuration."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,12 @@ AIRFLOW_SERVICES = {  # service -> the airflow command it runs
 }
 # What a service may add to the shared environment, and why.
 ENV_ADDITIONS = {
-    "airflow-init": {"_AIRFLOW_WWW_USER_USERNAME", "_AIRFLOW_WWW_USER_PASSWORD",
-                     "_AIRFLOW_WWW_USER_EMAIL", "CONNECTION_CHECK_MAX_COUNT"},
+    "airflow-init": {
+        "_AIRFLOW_WWW_USER_USERNAME",
+        "_AIRFLOW_WWW_USER_PASSWORD",
+        "_AIRFLOW_WWW_USER_EMAIL",
+        "CONNECTION_CHECK_MAX_COUNT",
+    },
     "airflow-worker": {"DUMB_INIT_SETSID"},
     "airflow-cli": {"CONNECTION_CHECK_MAX_COUNT"},
 }
@@ -157,8 +162,9 @@ def test_all_airflow_services_share_one_image_and_one_configuration(common, env,
         if name != "airflow-cli":
             assert svc["depends_on"]["postgres"]["condition"] == "service_healthy", name
         if name not in ("airflow-init", "airflow-cli"):
-            assert (svc["depends_on"]["airflow-init"]["condition"]
-                    == "service_completed_successfully"), name
+            assert (
+                svc["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+            ), name
             assert "healthcheck" in svc and svc.get("restart") == "always", name
     worker = services["airflow-worker"]
     assert worker["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
@@ -178,16 +184,21 @@ def test_the_business_database_is_its_own_database_on_the_same_postgres(env, ser
 def test_the_init_service_creates_the_business_database_and_runs_both_migrations(services):
     init = services["airflow-init"]
     script = init["command"][-1] if isinstance(init["command"], list) else init["command"]
-    steps = ["ensure_business_db.py", "airflow db migrate", "shuangsui migrate",
-             "airflow users create"]
+    steps = [
+        "ensure_business_db.py",
+        "airflow db migrate",
+        "shuangsui migrate",
+        "airflow users create",
+    ]
     positions = [script.find(s) for s in steps]
     assert -1 not in positions and positions == sorted(positions), dict(zip(steps, positions))
     assert init["user"] == "0:0" and init["command"][0] == "bash"  # via the image entrypoint
     assert "entrypoint" not in init
     # Compose turns $$ into $; the rest must be valid bash.
     bash = shutil.which("bash")
-    result = subprocess.run([bash, "-n", "-c", script.replace("$$", "$")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [bash, "-n", "-c", script.replace("$$", "$")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -197,12 +208,14 @@ def test_the_init_service_creates_the_business_database_and_runs_both_migrations
 def test_the_dockerfile_extends_airflow_3_3_2_and_installs_with_the_constraints(dockerfile):
     [base] = dockerfile["from"]
     assert base.startswith("apache/airflow:3.3.2"), base
-    pinned = re.search(r"^apache-airflow==(\S+)$",
-                       (ROOT / "constraints.txt").read_text(), re.M).group(1)
+    pinned = re.search(
+        r"^apache-airflow==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M
+    ).group(1)
     assert base.split(":")[1].split("-")[0] == pinned  # the image is the version we test
     installs = [r for r in dockerfile["run"] if "pip install" in r]
-    assert installs and all(re.search(r"(-c|--constraint)\s+\S*constraints\.txt", r)
-                            for r in installs), installs
+    assert installs and all(
+        re.search(r"(-c|--constraint)\s+\S*constraints\.txt", r) for r in installs
+    ), installs
     assert any("[airflow]" in r for r in installs)
     for sources, _ in dockerfile["copy"]:
         for src in sources:
@@ -210,18 +223,26 @@ def test_the_dockerfile_extends_airflow_3_3_2_and_installs_with_the_constraints(
 
 
 def test_the_constraints_pin_what_the_compose_stack_runs():
-    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$",
-                           (ROOT / "constraints.txt").read_text(), re.M))
+    pins = dict(
+        re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M)
+    )
     pins = {k.lower().replace("_", "-"): v for k, v in pins.items()}
-    needed = ["apache-airflow-providers-celery", "celery", "redis",
-              "apache-airflow-providers-postgres", "asyncpg", "psycopg2-binary",
-              "apache-airflow-providers-smtp"]
+    needed = [
+        "apache-airflow-providers-celery",
+        "celery",
+        "redis",
+        "apache-airflow-providers-postgres",
+        "asyncpg",
+        "psycopg2-binary",
+        "apache-airflow-providers-smtp",
+    ]
     missing = [n for n in needed if n not in pins]
     assert not missing, f"constraints.txt must pin {missing} (CeleryExecutor on PostgreSQL)"
 
 
 def test_volumes_put_the_code_where_the_image_and_the_configuration_expect_it(
-        common, env, dockerfile):
+    common, env, dockerfile
+):
     mounts = _mounts(common)
     home = PurePosixPath(dockerfile["env"]["SHUANGSUI_HOME"])
     expected = {
@@ -296,17 +317,26 @@ def _reads() -> dict[str, bool]:
 
 def test_every_variable_the_code_reads_is_set_or_has_a_default(env):
     reads = _reads()
-    assert {"SHUANGSUI_DB_URL", "SHUANGSUI_DATA_DIR", "SHUANGSUI_SITE_DIR",
-            "SHUANGSUI_CALENDAR_OVERRIDES", "SHUANGSUI_BUREAU_NAME"} <= set(reads)
+    assert {
+        "SHUANGSUI_DB_URL",
+        "SHUANGSUI_DATA_DIR",
+        "SHUANGSUI_SITE_DIR",
+        "SHUANGSUI_CALENDAR_OVERRIDES",
+        "SHUANGSUI_BUREAU_NAME",
+    } <= set(reads)
     for name, has_default in reads.items():
         assert has_default or env.get(name), f"{name} has no default and compose sets none"
     # Deployment-specific ones are set; the bureau's pass through from .env.
-    for name in ("SHUANGSUI_DB_URL", "SHUANGSUI_DATA_DIR", "SHUANGSUI_SITE_DIR",
-                 "SHUANGSUI_CALENDAR_OVERRIDES"):
+    for name in (
+        "SHUANGSUI_DB_URL",
+        "SHUANGSUI_DATA_DIR",
+        "SHUANGSUI_SITE_DIR",
+        "SHUANGSUI_CALENDAR_OVERRIDES",
+    ):
         assert env[name], name
     config = (ROOT / "include" / "shuangsui" / "config.py").read_text(encoding="utf-8")
-    bureau = config[config.index("def bureau"):]
-    bureau = bureau[:bureau.index("\ndef ")]
+    bureau = config[config.index("def bureau") :]
+    bureau = bureau[: bureau.index("\ndef ")]
     for name in re.findall(r'env\("(SHUANGSUI_[A-Z0-9_]+)"', bureau):
         assert name in env and env[name] is None, f"{name}: pass it through from .env"
 
@@ -326,20 +356,27 @@ def test_no_secret_is_written_in_the_compose_file(compose):
             assert PLACEHOLDER.fullmatch(password), f"{path}: password in the URL"
 
 
-def test_the_env_template_has_no_secret_and_make_env_fills_every_required_one(compose,
-                                                                           tmp_path):
+def test_the_env_template_has_no_secret_and_make_env_fills_every_required_one(compose, tmp_path):
     template = (ROOT / "docker" / "env.example").read_text(encoding="utf-8")
     for line in template.splitlines():
         name, sep, value = line.partition("=")
         if sep and not line.startswith("#") and SECRET_NAME.search(name):
             assert value == "", f"env.example: {name} must be empty"
     target = tmp_path / ".env"
-    subprocess.run([sys.executable, str(ROOT / "docker" / "make_env.py"), str(target)],
-                   check=True, capture_output=True)
-    made = dict(ln.split("=", 1) for ln in target.read_text().splitlines()
-                if ln and not ln.startswith("#"))
-    required = {m.group(1) for _, value in _strings(compose)
-                for m in PLACEHOLDER.finditer(value) if m.group(2) == "?"}
+    subprocess.run(
+        [sys.executable, str(ROOT / "docker" / "make_env.py"), str(target)],
+        check=True,
+        capture_output=True,
+    )
+    made = dict(
+        ln.split("=", 1) for ln in target.read_text().splitlines() if ln and not ln.startswith("#")
+    )
+    required = {
+        m.group(1)
+        for _, value in _strings(compose)
+        for m in PLACEHOLDER.finditer(value)
+        if m.group(2) == "?"
+    }
     assert {"POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_FERNET_KEY"} <= required
     for name in required:
         assert made.get(name), f"make_env.py leaves {name} empty"
@@ -350,8 +387,11 @@ def test_the_env_template_has_no_secret_and_make_env_fills_every_required_one(co
 
     assert len(base64.urlsafe_b64decode(made["AIRFLOW_FERNET_KEY"])) == 32
     assert target.stat().st_mode & 0o077 == 0
-    again = subprocess.run([sys.executable, str(ROOT / "docker" / "make_env.py"),
-                            str(target)], capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, str(ROOT / "docker" / "make_env.py"), str(target)],
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 1 and "not overwritten" in again.stderr
 
 
@@ -379,20 +419,24 @@ def test_ensure_business_db_creates_role_and_database_once(tmp_path):
     with eng.connect() as c:  # stands for the metadata database `airflow`
         c.execute(text(f'CREATE DATABASE "{meta}"'))
     admin_url = server.set(database=meta).render_as_string(hide_password=False)
-    business_url = server.set(username=role, password="pw" + tag, database=database) \
-        .render_as_string(hide_password=False)
+    business_url = server.set(
+        username=role, password="pw" + tag, database=database
+    ).render_as_string(hide_password=False)
     try:
         first = ensure_business_db.ensure(business_url, admin_url)
         assert any("created" in x for x in first) and any(role in x for x in first), first
         second = ensure_business_db.ensure(business_url, admin_url)
         assert not any("created" in x for x in second), second
         with eng.connect() as c:
-            owner = c.execute(text("SELECT pg_get_userbyid(datdba) FROM pg_database "
-                                   "WHERE datname = :d"), {"d": database}).scalar_one()
-            public_connect = c.execute(text("SELECT has_database_privilege('public', :d, "
-                                            "'CONNECT')"), {"d": meta}).scalar_one()
+            owner = c.execute(
+                text("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :d"),
+                {"d": database},
+            ).scalar_one()
+            public_connect = c.execute(
+                text("SELECT has_database_privilege('public', :d, 'CONNECT')"), {"d": meta}
+            ).scalar_one()
         assert owner == role and public_connect is False
-        from shuangsui import db# the business schema migrates as its own role
+        from shuangsui import db  # the business schema migrates as its own role
 
         db.upgrade(business_url)
         biz = create_engine(business_url)
@@ -400,7 +444,8 @@ def test_ensure_business_db_creates_role_and_database_once(tmp_path):
             assert c.execute(text("SELECT count(*) FROM checklist_item")).scalar_one() > 0
         biz.dispose()
         assert ensure_business_db.ensure("sqlite:///x.db", admin_url)[0].startswith(
-            "business database is sqlite")
+            "business database is sqlite"
+        )
     finally:
         with eng.connect() as c:
             for name in (database, meta):
@@ -429,30 +474,44 @@ def public_site():
 
 
 def test_the_nginx_configuration_serves_the_site_and_its_open_data(tmp_path, public_site):
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
-                                      else None)
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if not nginx:
-        pytest.skip("nginx is not installed here (apt-get install nginx); "
-                    "the compose stack uses the nginx image")
+        pytest.skip(
+            "nginx is not installed here (apt-get install nginx); "
+            "the compose stack uses the nginx image"
+        )
     import httpx
 
     port = free_port()
     conf = (ROOT / "docker" / "nginx" / "site.conf").read_text(encoding="utf-8")
     conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};").replace(
-        "root /usr/share/nginx/html;", f"root {public_site};")
+        "root /usr/share/nginx/html;", f"root {public_site};"
+    )
     (tmp_path / "site.conf").write_text(conf, encoding="utf-8")
     (tmp_path / "nginx.conf").write_text(
         f"daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
         f"events {{}}\nhttp {{ access_log off; client_body_temp_path {tmp_path}; "
         f"proxy_temp_path {tmp_path}; fastcgi_temp_path {tmp_path}; "
         f"uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path};\n"
-        f"include {tmp_path}/site.conf; }}\n", encoding="utf-8")
-    args = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e",
-            str(tmp_path / "error.log")]
+        f"include {tmp_path}/site.conf; }}\n",
+        encoding="utf-8",
+    )
+    args = [
+        nginx,
+        "-p",
+        str(tmp_path),
+        "-c",
+        str(tmp_path / "nginx.conf"),
+        "-e",
+        str(tmp_path / "error.log"),
+    ]
     check = subprocess.run([*args, "-t"], capture_output=True, text=True)
     assert check.returncode == 0 and "warn" not in check.stderr, check.stderr
-    proc = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(50):

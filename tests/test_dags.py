@@ -1,4 +1,5 @@
 """The DAG files: they import cleanly, carry tags and retries, and really run."""
+
 import datetime as dt
 import shutil
 import sys
@@ -42,8 +43,9 @@ def run(dagbag, dag_id, conf):
 
 
 @pytest.mark.e2e
-def test_registry_sync_run_loads_reports_and_updates_the_asset(airflow_db, business_env,
-                                                                dagbag, tmp_path):
+def test_registry_sync_run_loads_reports_and_updates_the_asset(
+    airflow_db, business_env, dagbag, tmp_path
+):
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
 
@@ -60,15 +62,19 @@ def test_registry_sync_run_loads_reports_and_updates_the_asset(airflow_db, busin
     html = report.read_text(encoding="utf-8")
     assert "校验位应为 9" in html and "enterprises_upd.csv" in html
     with create_session() as s:
-        events = (s.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
-                  .filter(AssetModel.name == "shuangsui_registry",
-                          AssetEvent.source_run_id == dr.run_id).count())
+        events = (
+            s.query(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.name == "shuangsui_registry", AssetEvent.source_run_id == dr.run_id)
+            .count()
+        )
     assert events == 1
 
 
 @pytest.mark.e2e
 def test_unusable_file_fails_the_run_without_retry_changes_nothing_and_alerts(
-        airflow_db, business_env, dagbag, tmp_path, smtp_server):
+    airflow_db, business_env, dagbag, tmp_path, smtp_server
+):
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copy(FIXTURES / "enterprises_undecodable.csv", landing)
@@ -83,7 +89,8 @@ def test_unusable_file_fails_the_run_without_retry_changes_nothing_and_alerts(
 
 @pytest.mark.e2e
 def test_registry_sync_reads_an_upstream_table_through_an_airflow_connection(
-        airflow_db, business_env, dagbag, tmp_path, monkeypatch):
+    airflow_db, business_env, dagbag, tmp_path, monkeypatch
+):
     import json
 
     import pandas as pd
@@ -93,10 +100,17 @@ def test_registry_sync_reads_an_upstream_table_through_an_airflow_connection(
     rows = pd.read_csv(FIXTURES / "enterprises_gbk.csv", dtype=str, encoding="gbk")
     with create_engine(f"sqlite:///{upstream}").begin() as c:
         rows.to_sql("ent_directory", c, index=False)
-    monkeypatch.setenv("AIRFLOW_CONN_UPSTREAM_REGISTRY",
-                       json.dumps({"conn_type": "sqlite", "host": str(upstream)}))
-    ok, _ = run(dagbag, "registry_sync", {"upstream_conn_id": "upstream_registry",
-                                          "upstream_tables": {"enterprises": "ent_directory"}})
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_UPSTREAM_REGISTRY", json.dumps({"conn_type": "sqlite", "host": str(upstream)})
+    )
+    ok, _ = run(
+        dagbag,
+        "registry_sync",
+        {
+            "upstream_conn_id": "upstream_registry",
+            "upstream_tables": {"enterprises": "ent_directory"},
+        },
+    )
     assert ok
     with business_env.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.enterprise)).scalar_one() == 10
@@ -120,11 +134,15 @@ def registry_loaded(registry_engine):
 
 @pytest.mark.e2e
 def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
-        airflow_db, registry_loaded, dagbag, smtp_server):
+    airflow_db, registry_loaded, dagbag, smtp_server
+):
     from shuangsui.draw import lifecycle as draws
 
-    dr = _run_with("double_random_draw", {"department": "危险化学品监管科", "units": 12,
-                                          "kind": "专项治理", "public_value": "123"}, "批准")
+    dr = _run_with(
+        "double_random_draw",
+        {"department": "危险化学品监管科", "units": 12, "kind": "专项治理", "public_value": "123"},
+        "批准",
+    )
     assert str(dr.state).endswith("success")
     with registry_loaded.connect() as conn:
         [row] = conn.execute(select(db.draw)).all()
@@ -138,15 +156,21 @@ def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
     sheets = [m for m in smtp_server.messages if "任务单" in m["Subject"]]
     assert len(sheets) == len(inspectors)
     names = {a.get_filename() for m in sheets for a in m.iter_attachments()}
-    assert any(n.startswith("通知书_") for n in names) and any(n.startswith("任务单_")
-                                                            for n in names)
+    assert any(n.startswith("通知书_") for n in names) and any(
+        n.startswith("任务单_") for n in names
+    )
 
 
 @pytest.mark.e2e
 def test_a_rejected_draw_is_closed_with_its_reason_and_nothing_is_sent(
-        airflow_db, registry_loaded, dagbag, smtp_server):
-    dr = _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 5},
-                   "驳回", reason="抽取范围应包括停产整顿企业")
+    airflow_db, registry_loaded, dagbag, smtp_server
+):
+    dr = _run_with(
+        "double_random_draw",
+        {"department": "非煤矿山监管科", "units": 5},
+        "驳回",
+        reason="抽取范围应包括停产整顿企业",
+    )
     assert str(dr.state).endswith("success")
     with registry_loaded.connect() as conn:
         row = conn.execute(select(db.draw)).one()
@@ -157,16 +181,24 @@ def test_a_rejected_draw_is_closed_with_its_reason_and_nothing_is_sent(
 
 @pytest.mark.e2e
 def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(
-        airflow_db, registry_loaded, dagbag, smtp_server):
+    airflow_db, registry_loaded, dagbag, smtp_server
+):
     from shuangsui.draw import lifecycle as draws
 
     _run_with("double_random_draw", {"department": "冶金工贸监管科", "units": 6}, "批准")
     with registry_loaded.connect() as conn:
         row = conn.execute(select(db.draw)).one()
         team = draws.record(conn, row.draw_id)["teams"][2]
-    dr = _run_with("recusal", {"draw_id": row.draw_id, "uscc": team["uscc"],
-                               "inspector_id": team["members"][1],
-                               "reason": "曾在该单位任职（三年内）"}, "批准")
+    dr = _run_with(
+        "recusal",
+        {
+            "draw_id": row.draw_id,
+            "uscc": team["uscc"],
+            "inspector_id": team["members"][1],
+            "reason": "曾在该单位任职（三年内）",
+        },
+        "批准",
+    )
     assert str(dr.state).endswith("success")
     with registry_loaded.connect() as conn:
         rec = draws.record(conn, row.draw_id)
@@ -178,7 +210,8 @@ def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(
 
 @pytest.mark.e2e
 def test_results_then_publication_put_the_results_on_the_public_site(
-        airflow_db, registry_loaded, dagbag, smtp_server, tmp_path):
+    airflow_db, registry_loaded, dagbag, smtp_server, tmp_path
+):
     import pandas as pd
 
     from shuangsui import config, sample
@@ -190,15 +223,19 @@ def test_results_then_publication_put_the_results_on_the_public_site(
     folder = tmp_path / "results"
     folder.mkdir()
     today = dt.date.today()
-    sample.demo_results([rec], today).to_csv(folder / "results.csv", index=False,
-                                             encoding="gbk")
+    sample.demo_results([rec], today).to_csv(folder / "results.csv", index=False, encoding="gbk")
     ok, _ = run(dagbag, "results_intake", {"source": str(folder)})
     assert ok
     ok, _ = run(dagbag, "publication", {})
     assert ok
     with registry_loaded.connect() as conn:
-        published = conn.execute(select(db.publication.c.uscc).where(
-            db.publication.c.published_at.is_not(None))).scalars().all()
+        published = (
+            conn.execute(
+                select(db.publication.c.uscc).where(db.publication.c.published_at.is_not(None))
+            )
+            .scalars()
+            .all()
+        )
     assert published  # the ready ones; problems not yet handled wait
     site = config.site_dir()
     assert (site / "index.html").exists()

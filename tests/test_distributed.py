@@ -8,6 +8,7 @@ business database and the mail a real SMTP server received are checked. Every pr
 started here is stopped, and both databases dropped, also on failure.
 
 Runs when SHUANGSUI_TEST_PG_URL is set (CI sets it, and requires this test to run)."""
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,21 @@ PROCESSES = {
     "scheduler": ["scheduler"],
     "dag-processor": ["dag-processor"],
     "triggerer": ["triggerer"],
-    "celery-worker": ["celery", "worker", "--concurrency", "2", "--queues", "{queue}",
-                      "--celery-hostname", "{queue}@%h", "--without-gossip",
-                      "--without-mingle"],
+    "celery-worker": [
+        "celery",
+        "worker",
+        "--concurrency",
+        "2",
+        "--queues",
+        "{queue}",
+        "--celery-hostname",
+        "{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ],
 }
 TIMEOUT_START = 180  # api-server healthy and the DAGs parsed
-TIMEOUT_RUN = 240    # one DAG run, on a busy 2-core machine
+TIMEOUT_RUN = 240  # one DAG run, on a busy 2-core machine
 
 
 def _missing_prerequisites() -> list[str]:
@@ -53,8 +63,10 @@ def _missing_prerequisites() -> list[str]:
         import celery  # noqa: F401
         import redis  # noqa: F401
     except ImportError as e:
-        missing.append(f"the Celery executor or the PostgreSQL drivers are not installed "
-                       f"({e}): pip install -c constraints.txt -e '.[airflow]'")
+        missing.append(
+            f"the Celery executor or the PostgreSQL drivers are not installed "
+            f"({e}): pip install -c constraints.txt -e '.[airflow]'"
+        )
     try:
         with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2):
             pass
@@ -94,11 +106,14 @@ def _databases(tag: str) -> dict[str, str]:
         c.execute(text(f'CREATE DATABASE "shuangsui_dist_{tag}_meta"'))
     eng.dispose()
     return {
-        "meta": server.set(database=f"shuangsui_dist_{tag}_meta")
-                      .render_as_string(hide_password=False),
-        "biz": server.set(username=f"shuangsui_dist_{tag}", password=secrets.token_hex(8),
-                          database=f"shuangsui_dist_{tag}_biz")
-                     .render_as_string(hide_password=False),
+        "meta": server.set(database=f"shuangsui_dist_{tag}_meta").render_as_string(
+            hide_password=False
+        ),
+        "biz": server.set(
+            username=f"shuangsui_dist_{tag}",
+            password=secrets.token_hex(8),
+            database=f"shuangsui_dist_{tag}_biz",
+        ).render_as_string(hide_password=False),
     }
 
 
@@ -135,55 +150,67 @@ class Stack:
         (home / "passwords.json").write_text(json.dumps(passwords))
         self.passwords = passwords
         # The same environment for every process, like x-airflow-common in the compose file.
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("AIRFLOW", "SHUANGSUI_", "_AIRFLOW"))}
-        env.update({
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base}/execution/",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(
-                f"{u}:{r}" for u, r in USERS.items()),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urls["meta"],
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "5",
-            "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta.set(drivername="postgresql")
-                                                       .render_as_string(hide_password=False),
-            "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
-            "AIRFLOW__API__BASE_URL": self.base,
-            "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(16),
-            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            # Quick on 2 cores: parse at once, scan often, schedule only what is triggered
-            # (the daily registry_sync would otherwise start on unpause: a test of its own).
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "60",
-            "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-            "AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC": "2",
-            "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
-            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn,
-            "SHUANGSUI_DB_URL": urls["biz"],
-            "SHUANGSUI_DATA_DIR": str(home / "data"),
-            "SHUANGSUI_TASK_RETRIES": "1",
-            "SHUANGSUI_RETRY_DELAY_SECONDS": "2",
-            "GX_ANALYTICS_ENABLED": "false",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AIRFLOW", "SHUANGSUI_", "_AIRFLOW"))
+        }
+        env.update(
+            {
+                "AIRFLOW_HOME": str(home),
+                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base}/execution/",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(
+                    f"{u}:{r}" for u, r in USERS.items()
+                ),
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urls["meta"],
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "5",
+                "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}",
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+"
+                + meta.set(drivername="postgresql").render_as_string(hide_password=False),
+                "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
+                "AIRFLOW__API__BASE_URL": self.base,
+                "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(16),
+                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+                # Quick on 2 cores: parse at once, scan often, schedule only what is triggered
+                # (the daily registry_sync would otherwise start on unpause: a test of its own).
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "60",
+                "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+                "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+                "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+                "AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC": "2",
+                "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
+                "AIRFLOW_CONN_SMTP_DEFAULT": smtp_conn,
+                "SHUANGSUI_DB_URL": urls["biz"],
+                "SHUANGSUI_DATA_DIR": str(home / "data"),
+                "SHUANGSUI_TASK_RETRIES": "1",
+                "SHUANGSUI_RETRY_DELAY_SECONDS": "2",
+                "GX_ANALYTICS_ENABLED": "false",
+            }
+        )
         self.env = env
 
     def run(self, name: str, args: list[str], timeout: int = 300) -> None:
         """A one-off command (migrations); its output goes to the logs."""
         log = self.logs / f"{name}.log"
         with open(log, "wb") as out:
-            rc = subprocess.run(args, cwd=self.home, env=self.env, stdout=out,
-                                stderr=subprocess.STDOUT, timeout=timeout).returncode
+            rc = subprocess.run(
+                args,
+                cwd=self.home,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+            ).returncode
         if rc != 0:
             pytest.fail(f"{' '.join(args[1:])} exited {rc}:\n{_tail(log, 60)}")
 
@@ -192,9 +219,14 @@ class Stack:
             args = [a.format(port=self.port, queue=self.queue) for a in args]
             out = open(self.logs / f"{name}.log", "wb")
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "airflow", *args], cwd=self.home, env=self.env,
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)  # its own process group: stopped as a whole
+                [sys.executable, "-m", "airflow", *args],
+                cwd=self.home,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # its own process group: stopped as a whole
             out.close()
 
     def check_alive(self) -> None:
@@ -241,12 +273,11 @@ class Stack:
 
     def diagnostics(self) -> str:
         """The tail of every process log and of the task logs, for a failure message."""
-        parts = [f"--- {log.name}\n{_tail(log, 40)}"
-                 for log in sorted(self.logs.glob("*.log"))]
-        task_logs = sorted((self.home / "logs").glob("dag_id=*/**/*.log"),
-                           key=lambda p: p.stat().st_mtime)[-4:]
-        parts += [f"--- task log {p.relative_to(self.home)}\n{_tail(p, 40)}"
-                  for p in task_logs]
+        parts = [f"--- {log.name}\n{_tail(log, 40)}" for log in sorted(self.logs.glob("*.log"))]
+        task_logs = sorted(
+            (self.home / "logs").glob("dag_id=*/**/*.log"), key=lambda p: p.stat().st_mtime
+        )[-4:]
+        parts += [f"--- task log {p.relative_to(self.home)}\n{_tail(p, 40)}" for p in task_logs]
         return "\n".join(parts)
 
 
@@ -259,8 +290,7 @@ def _signal_group(p: subprocess.Popen, sig: int) -> None:
 
 def _tail(path: Path, lines: int) -> str:
     try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace")
-                         .splitlines()[-lines:])
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
     except OSError as e:
         return f"({e})"
 
@@ -279,14 +309,16 @@ class Api:
         self.tokens: dict[str, str] = {}
 
     def login(self, user: str) -> None:
-        r = self.http.post("/auth/token", json={"username": user,
-                                                "password": self.stack.passwords[user]})
+        r = self.http.post(
+            "/auth/token", json={"username": user, "password": self.stack.passwords[user]}
+        )
         assert r.status_code == 201, r.text
         self.tokens[user] = r.json()["access_token"]
 
     def call(self, method: str, path: str, user: str = "clerk", **kw):
-        r = self.http.request(method, "/api/v2" + path,
-                              headers={"Authorization": f"Bearer {self.tokens[user]}"}, **kw)
+        r = self.http.request(
+            method, "/api/v2" + path, headers={"Authorization": f"Bearer {self.tokens[user]}"}, **kw
+        )
         assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
         return r.json()
 
@@ -320,13 +352,15 @@ class Api:
 
     def trigger(self, dag_id: str, conf: dict) -> str:
         self.call("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
-        run = self.call("POST", f"/dags/{dag_id}/dagRuns",
-                        json={"logical_date": None, "conf": conf})
+        run = self.call(
+            "POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf}
+        )
         return run["dag_run_id"]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
-                         params={"limit": 100})["task_instances"]
+        return self.call(
+            "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100}
+        )["task_instances"]
 
     def wait_run(self, dag_id: str, run_id: str, on_poll=None) -> str:
         deadline = time.monotonic() + TIMEOUT_RUN
@@ -338,8 +372,9 @@ class Api:
             if on_poll:
                 on_poll()
             time.sleep(2)
-        tis = {(t["task_id"], t["map_index"]): t["state"]
-               for t in self.task_instances(dag_id, run_id)}
+        tis = {
+            (t["task_id"], t["map_index"]): t["state"] for t in self.task_instances(dag_id, run_id)
+        }
         raise AssertionError(f"{dag_id} {run_id} not finished in {TIMEOUT_RUN}s: {tis}")
 
 
@@ -352,12 +387,12 @@ def stack(prerequisites, tmp_path_factory, smtp_server):
     urls = _databases(uuid.uuid4().hex[:10])
     s = None
     try:
-        s = Stack(tmp_path_factory.mktemp("dist"), urls,
-                  os.environ["AIRFLOW_CONN_SMTP_DEFAULT"])
+        s = Stack(tmp_path_factory.mktemp("dist"), urls, os.environ["AIRFLOW_CONN_SMTP_DEFAULT"])
         # What the compose file's airflow-init does: the business database and its role,
         # then both migrations.
-        s.run("ensure-business-db", [sys.executable, str(ROOT / "docker" /
-                                                         "ensure_business_db.py")])
+        s.run(
+            "ensure-business-db", [sys.executable, str(ROOT / "docker" / "ensure_business_db.py")]
+        )
         s.run("airflow-db-migrate", [sys.executable, "-m", "airflow", "db", "migrate"])
         s.run("shuangsui-migrate", [sys.executable, "-m", "shuangsui.cli", "migrate"])
         s.start()
@@ -370,8 +405,7 @@ def stack(prerequisites, tmp_path_factory, smtp_server):
         print(f"distributed stack: {time.monotonic() - started:.0f}s wall time")
 
 
-def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
-        stack, smtp_server):
+def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(stack, smtp_server):
     from sqlalchemy import select
 
     from shuangsui import audit, db
@@ -395,13 +429,21 @@ def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
 
         def answer_approvals():
             for ti in api.task_instances("double_random_draw", run):
-                if (ti["task_id"] == "one_draw.approve" and ti["state"] == "awaiting_input"
-                        and ti["map_index"] not in answered):
-                    api.call("PATCH", f"/dags/double_random_draw/dagRuns/{run}/taskInstances/"
-                                      f"one_draw.approve/{ti['map_index']}/hitlDetails",
-                             user="leader",
-                             json={"chosen_options": ["批准"],
-                                   "params_input": {"reason": "同意，按期检查"}})
+                if (
+                    ti["task_id"] == "one_draw.approve"
+                    and ti["state"] == "awaiting_input"
+                    and ti["map_index"] not in answered
+                ):
+                    api.call(
+                        "PATCH",
+                        f"/dags/double_random_draw/dagRuns/{run}/taskInstances/"
+                        f"one_draw.approve/{ti['map_index']}/hitlDetails",
+                        user="leader",
+                        json={
+                            "chosen_options": ["批准"],
+                            "params_input": {"reason": "同意，按期检查"},
+                        },
+                    )
                     answered.append(ti["map_index"])
 
         assert api.wait_run("double_random_draw", run, on_poll=answer_approvals) == "success"

@@ -1,5 +1,6 @@
 """The draw algorithm on its own (shuangsui.draw.algorithm, no database): quotas (R1, R4), teams
 (R2, R3), determinism and independence from row order, and the canonical snapshots."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,8 @@ import hashlib
 import math
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from shuangsui.draw import algorithm as draw
 from shuangsui.draw.algorithm import DrawRefused, Inspector, TeamImpossible, Unit
@@ -15,18 +17,23 @@ from shuangsui.draw.algorithm import DrawRefused, Inspector, TeamImpossible, Uni
 ON = dt.date(2026, 6, 1)
 DEPARTMENTS = ["危化科", "工贸科", "综合科"]
 INDUSTRIES = ["危险化学品", "非煤矿山", "冶金", "工贸", "建材", "机械", "轻工", "烟花爆竹", "其他"]
-SETTINGS = settings(max_examples=80, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 seeds = st.binary(min_size=1, max_size=16).map(lambda b: hashlib.sha256(b).hexdigest())
-key_shares = st.one_of(st.sampled_from([0.5, 0.6, 2 / 3, 0.7, 0.75, 0.8, 0.9, 1.0]),
-                       st.floats(0.5, 1.0))
+key_shares = st.one_of(
+    st.sampled_from([0.5, 0.6, 2 / 3, 0.7, 0.75, 0.8, 0.9, 1.0]), st.floats(0.5, 1.0)
+)
 
 
 def usccs(max_size):
     # Not valid check digits: the algorithm treats a USCC as an opaque, unique string.
-    return st.sets(st.integers(0, 10 ** 10 - 1), max_size=max_size).map(
-        lambda xs: [f"91370300{x:010d}" for x in xs])
+    return st.sets(st.integers(0, 10**10 - 1), max_size=max_size).map(
+        lambda xs: [f"91370300{x:010d}" for x in xs]
+    )
 
 
 @st.composite
@@ -37,27 +44,39 @@ def pools(draw_, max_size=200, key_weight=None):
     out = []
     for c in codes:
         k = draw_(st.floats(0, 1)) < key_weight
-        out.append(Unit(c, draw.KEY if k else draw.OTHER, draw_(st.sampled_from(DEPARTMENTS)),
-                        draw_(st.sampled_from(INDUSTRIES))))
+        out.append(
+            Unit(
+                c,
+                draw.KEY if k else draw.OTHER,
+                draw_(st.sampled_from(DEPARTMENTS)),
+                draw_(st.sampled_from(INDUSTRIES)),
+            )
+        )
     return out
 
 
 @st.composite
 def rosters(draw_, max_size=30):
     ids = draw_(st.sets(st.integers(1, 999), max_size=max_size))
-    return [Inspector(f"I{i:03d}", draw_(st.sampled_from(DEPARTMENTS)),
-                      frozenset(draw_(st.sets(st.sampled_from(INDUSTRIES), max_size=3))),
-                      ON + dt.timedelta(days=draw_(st.integers(-30, 400))),
-                      draw_(st.booleans()) or draw_(st.booleans()))   # 3 in 4 active
-            for i in sorted(ids)]
+    return [
+        Inspector(
+            f"I{i:03d}",
+            draw_(st.sampled_from(DEPARTMENTS)),
+            frozenset(draw_(st.sets(st.sampled_from(INDUSTRIES), max_size=3))),
+            ON + dt.timedelta(days=draw_(st.integers(-30, 400))),
+            draw_(st.booleans()) or draw_(st.booleans()),
+        )  # 3 in 4 active
+        for i in sorted(ids)
+    ]
 
 
 @st.composite
 def conflict_sets(draw_, roster, units):
     if not roster or not units:
         return set()
-    pairs = st.tuples(st.sampled_from([i.inspector_id for i in roster]),
-                      st.sampled_from([u.uscc for u in units]))
+    pairs = st.tuples(
+        st.sampled_from([i.inspector_id for i in roster]), st.sampled_from([u.uscc for u in units])
+    )
     return draw_(st.sets(pairs, max_size=3 * len(units)))
 
 
@@ -70,8 +89,9 @@ def team_scenarios(draw_):
     seed = draw_(seeds)
     targets = draw.select_targets(units, seed, "T", n, 0.5, allow_shortfall=True)
     roster = draw_(rosters())
-    conflicts = draw_(conflict_sets(roster, [u for u in units
-                                             if u.uscc in {t.uscc for t in targets}]))
+    conflicts = draw_(
+        conflict_sets(roster, [u for u in units if u.uscc in {t.uscc for t in targets}])
+    )
     team_size = draw_(st.integers(2, 4))
     cap = draw_(st.one_of(st.none(), st.integers(1, 6)))
     return units, targets, roster, conflicts, seed, team_size, cap
@@ -91,10 +111,10 @@ def stratum_counts(units):
 
 # --- targets (R1, R4) ------------------------------------------------------------------
 
+
 @SETTINGS
 @given(pools(), st.integers(1, 220), key_shares, seeds)
-def test_draw_meets_the_key_quota_or_is_refused_naming_rule_and_shortfall(units, n, share,
-                                                                          seed):
+def test_draw_meets_the_key_quota_or_is_refused_naming_rule_and_shortfall(units, n, share, seed):
     k, o = stratum_counts(units)
     need = draw.key_quota(n, share)
     try:
@@ -126,8 +146,9 @@ def test_each_stratum_gives_its_lowest_ranks(pool_n, share, seed):
     targets = draw.select_targets(units, seed, "d", n, share, allow_shortfall=True)
     chosen = {t.uscc for t in targets}
     for s in (draw.KEY, draw.OTHER):
-        ranks = sorted((draw.unit_rank(seed, "d", u.uscc), u.uscc in chosen)
-                       for u in units if u.stratum == s)
+        ranks = sorted(
+            (draw.unit_rank(seed, "d", u.uscc), u.uscc in chosen) for u in units if u.stratum == s
+        )
         taken = [c for _, c in ranks]
         # the chosen units of a stratum are a prefix of its rank order
         assert taken == sorted(taken, reverse=True)
@@ -158,23 +179,29 @@ def test_same_seed_same_draw_whatever_the_pool_order(pool_n, share, seed, rnd):
 
 
 def test_different_seeds_give_different_draws():
-    units = [Unit(f"91370300{i:010d}", draw.KEY if i % 3 else draw.OTHER, "危化科", "冶金")
-             for i in range(1000)]
-    draws_ = {tuple(t.uscc for t in draw.select_targets(units, draw.seed(s), "d", 10))
-              for s in ("a", "b", "c", "d")}
+    units = [
+        Unit(f"91370300{i:010d}", draw.KEY if i % 3 else draw.OTHER, "危化科", "冶金")
+        for i in range(1000)
+    ]
+    draws_ = {
+        tuple(t.uscc for t in draw.select_targets(units, draw.seed(s), "d", 10))
+        for s in ("a", "b", "c", "d")
+    }
     assert len(draws_) == 4
 
 
 def test_the_draw_id_is_part_of_the_rank():
     units = [Unit(f"91370300{i:010d}", draw.KEY, "危化科", "冶金") for i in range(1000)]
     s = draw.seed("secret")
-    assert (draw.select_targets(units, s, "2026-WH-a", 10)
-            != draw.select_targets(units, s, "2026-WH-b", 10))
+    assert draw.select_targets(units, s, "2026-WH-a", 10) != draw.select_targets(
+        units, s, "2026-WH-b", 10
+    )
 
 
 def test_too_few_key_units_is_refused_with_the_shortfall():
-    units = ([Unit(f"K{i:017d}", draw.KEY, "危化科", "冶金") for i in range(2)]
-             + [Unit(f"O{i:017d}", draw.OTHER, "工贸科", "工贸") for i in range(20)])
+    units = [Unit(f"K{i:017d}", draw.KEY, "危化科", "冶金") for i in range(2)] + [
+        Unit(f"O{i:017d}", draw.OTHER, "工贸科", "工贸") for i in range(20)
+    ]
     with pytest.raises(DrawRefused, match=r"^R4 .*5 of 10.*only 2 \(short by 3\)"):
         draw.select_targets(units, draw.seed("s"), "d", 10, 0.5)
 
@@ -190,22 +217,34 @@ def test_drawing_nothing_is_refused():
         draw.select_targets([], draw.seed("s"), "d", 0)
 
 
-@pytest.mark.parametrize("n,share,quota", [(1, 0.5, 1), (3, 0.5, 2), (10, 0.5, 5),
-                                           (10, 0.7, 7), (3, 2 / 3, 2), (7, 1.0, 7),
-                                           (100, 0.51, 51), (10, 0.55, 6)])
+@pytest.mark.parametrize(
+    "n,share,quota",
+    [
+        (1, 0.5, 1),
+        (3, 0.5, 2),
+        (10, 0.5, 5),
+        (10, 0.7, 7),
+        (3, 2 / 3, 2),
+        (7, 1.0, 7),
+        (100, 0.51, 51),
+        (10, 0.55, 6),
+    ],
+)
 def test_key_quota_rounds_up_without_float_noise(n, share, quota):
     assert draw.key_quota(n, share) == quota
 
 
 def test_key_units_fill_in_when_the_other_stratum_runs_short():
-    units = ([Unit(f"K{i:017d}", draw.KEY, "危化科", "冶金") for i in range(8)]
-             + [Unit(f"O{i:017d}", draw.OTHER, "工贸科", "工贸") for i in range(2)])
+    units = [Unit(f"K{i:017d}", draw.KEY, "危化科", "冶金") for i in range(8)] + [
+        Unit(f"O{i:017d}", draw.OTHER, "工贸科", "工贸") for i in range(2)
+    ]
     targets = draw.select_targets(units, draw.seed("s"), "d", 6, 0.5)
     assert sum(t.stratum == draw.OTHER for t in targets) == 2
     assert sum(t.stratum == draw.KEY for t in targets) == 4
 
 
 # --- teams (R2, R3) --------------------------------------------------------------------
+
 
 def check_teams(teams, targets, units, roster, conflicts, team_size, cap):
     by_id = {i.inspector_id: i for i in roster}
@@ -233,8 +272,9 @@ def test_teams_are_valid_or_impossible_naming_the_unit(scenario):
     units, targets, roster, conflicts, seed, team_size, cap = scenario
     by_uscc = {u.uscc: u for u in units}
     try:
-        teams = draw.assign_teams(targets, by_uscc, roster, conflicts, seed,
-                                  team_size=team_size, on=ON, cap=cap)
+        teams = draw.assign_teams(
+            targets, by_uscc, roster, conflicts, seed, team_size=team_size, on=ON, cap=cap
+        )
     except TeamImpossible as e:
         assert any(t.uscc in str(e) for t in targets)
         return
@@ -247,12 +287,15 @@ def test_a_team_is_impossible_only_when_candidates_run_out(scenario):
     """Without a cap, TeamImpossible means a unit has fewer eligible inspectors than a team."""
     units, targets, roster, conflicts, seed, team_size, _ = scenario
     by_uscc = {u.uscc: u for u in units}
-    short = [t.uscc for t in targets
-             if len(draw.candidates(by_uscc[t.uscc], roster, conflicts, set(), seed, ON))
-             < team_size]
+    short = [
+        t.uscc
+        for t in targets
+        if len(draw.candidates(by_uscc[t.uscc], roster, conflicts, set(), seed, ON)) < team_size
+    ]
     try:
-        draw.assign_teams(targets, by_uscc, roster, conflicts, seed, team_size=team_size,
-                          on=ON, cap=len(targets))
+        draw.assign_teams(
+            targets, by_uscc, roster, conflicts, seed, team_size=team_size, on=ON, cap=len(targets)
+        )
     except TeamImpossible as e:
         assert short and f"unit {short[0]} " in str(e)
     else:
@@ -265,15 +308,17 @@ def test_teams_do_not_depend_on_roster_or_conflict_order(scenario, rnd):
     units, targets, roster, conflicts, seed, team_size, cap = scenario
     by_uscc = {u.uscc: u for u in units}
     try:
-        first = draw.assign_teams(targets, by_uscc, roster, conflicts, seed,
-                                  team_size=team_size, on=ON, cap=cap)
+        first = draw.assign_teams(
+            targets, by_uscc, roster, conflicts, seed, team_size=team_size, on=ON, cap=cap
+        )
     except TeamImpossible as e:
         first = str(e)
     shuffled = list(roster)
     rnd.shuffle(shuffled)
     try:
-        again = draw.assign_teams(targets, by_uscc, shuffled, set(conflicts), seed,
-                                  team_size=team_size, on=ON, cap=cap)
+        again = draw.assign_teams(
+            targets, by_uscc, shuffled, set(conflicts), seed, team_size=team_size, on=ON, cap=cap
+        )
     except TeamImpossible as e:
         again = str(e)
     assert again == first
@@ -288,16 +333,24 @@ def test_last_inspectors_are_avoided_when_enough_others_are_eligible(scenario, d
     assume(eligible)
     previous = set(data.draw(st.lists(st.sampled_from(eligible), max_size=4)))
     try:
-        [team] = draw.assign_teams(targets[:1], {unit.uscc: unit}, roster, conflicts, seed,
-                                   team_size=team_size, on=ON, cap=1,
-                                   previous={unit.uscc: previous})
+        [team] = draw.assign_teams(
+            targets[:1],
+            {unit.uscc: unit},
+            roster,
+            conflicts,
+            seed,
+            team_size=team_size,
+            on=ON,
+            cap=1,
+            previous={unit.uscc: previous},
+        )
     except TeamImpossible:
         assert len(eligible) < team_size
         return
     others = [i for i in eligible if i not in previous]
     if len(others) >= team_size:
         assert not previous & set(team.members)
-    else:   # all the others, then the best-ranked of the previous team
+    else:  # all the others, then the best-ranked of the previous team
         assert set(others) <= set(team.members)
 
 
@@ -307,16 +360,18 @@ def test_replacement_is_eligible_and_new_to_the_team(scenario):
     units, targets, roster, conflicts, seed, team_size, _ = scenario
     by_uscc = {u.uscc: u for u in units}
     try:
-        teams = draw.assign_teams(targets, by_uscc, roster, conflicts, seed,
-                                  team_size=team_size, on=ON, cap=len(targets))
+        teams = draw.assign_teams(
+            targets, by_uscc, roster, conflicts, seed, team_size=team_size, on=ON, cap=len(targets)
+        )
     except TeamImpossible:
         return
     team = teams[0]
     unit = by_uscc[team.uscc]
     leaving = team.members[-1]
     try:
-        new = draw.replacement(team.members, leaving, unit, roster, conflicts, seed, ON,
-                               set(), set())
+        new = draw.replacement(
+            team.members, leaving, unit, roster, conflicts, seed, ON, set(), set()
+        )
     except TeamImpossible as e:
         assert unit.uscc in str(e)
         assert len(draw.candidates(unit, roster, conflicts, set(), seed, ON)) == team_size
@@ -331,13 +386,15 @@ def test_replacement_is_eligible_and_new_to_the_team(scenario):
 
 def test_conflicted_inspector_is_never_drawn():
     unit = Unit("91370300MA3C12345X", draw.KEY, "危化科", "危险化学品")
-    roster = [Inspector(f"I{i}", "危化科", frozenset(), dt.date(2030, 1, 1), True)
-              for i in range(3)]
+    roster = [
+        Inspector(f"I{i}", "危化科", frozenset(), dt.date(2030, 1, 1), True) for i in range(3)
+    ]
     for s in ("a", "b", "c", "d", "e", "f"):
         seed = draw.seed(s)
         [t] = draw.select_targets([unit], seed, "d", 1)
-        [team] = draw.assign_teams([t], {unit.uscc: unit}, roster, {("I1", unit.uscc)}, seed,
-                                   team_size=2, on=ON)
+        [team] = draw.assign_teams(
+            [t], {unit.uscc: unit}, roster, {("I1", unit.uscc)}, seed, team_size=2, on=ON
+        )
         assert sorted(team.members) == ["I0", "I2"]
 
 
@@ -348,32 +405,34 @@ def test_team_size_below_two_is_refused():
 
 def test_expired_or_inactive_or_unqualified_inspectors_are_not_candidates():
     unit = Unit("91370300MA3C12345X", draw.KEY, "危化科", "冶金")
-    roster = [Inspector("ok1", "危化科", frozenset(), ON, True),          # expires that day
-              Inspector("ok2", "工贸科", frozenset({"冶金"}), ON, True),  # by industry
-              Inspector("old", "危化科", frozenset(), ON - dt.timedelta(days=1), True),
-              Inspector("off", "危化科", frozenset(), dt.date(2030, 1, 1), False),
-              Inspector("far", "工贸科", frozenset({"工贸"}), dt.date(2030, 1, 1), True)]
+    roster = [
+        Inspector("ok1", "危化科", frozenset(), ON, True),  # expires that day
+        Inspector("ok2", "工贸科", frozenset({"冶金"}), ON, True),  # by industry
+        Inspector("old", "危化科", frozenset(), ON - dt.timedelta(days=1), True),
+        Inspector("off", "危化科", frozenset(), dt.date(2030, 1, 1), False),
+        Inspector("far", "工贸科", frozenset({"工贸"}), dt.date(2030, 1, 1), True),
+    ]
     got = {iid for _, _, iid in draw.candidates(unit, roster, set(), set(), draw.seed("s"), ON)}
     assert got == {"ok1", "ok2"}
 
 
 def test_default_cap_is_a_quarter_above_the_even_share():
-    assert draw.default_cap(10, 2, 8) == 4          # ceil(1.25 * 20 / 8) = ceil(3.125)
+    assert draw.default_cap(10, 2, 8) == 4  # ceil(1.25 * 20 / 8) = ceil(3.125)
     assert draw.default_cap(1, 2, 100) == 1
-    assert draw.default_cap(5, 2, 0) == 13          # no inspectors: no division by zero
+    assert draw.default_cap(5, 2, 0) == 13  # no inspectors: no division by zero
 
 
 def test_default_cap_counts_only_inspectors_qualified_for_a_drawn_unit():
     unit = Unit("91370300MA3C12345X", draw.KEY, "危化科", "冶金")
-    roster = ([Inspector(f"A{i}", "危化科", frozenset(), dt.date(2030, 1, 1), True)
-               for i in range(4)]
-              + [Inspector(f"B{i}", "工贸科", frozenset(), dt.date(2030, 1, 1), True)
-                 for i in range(40)])
-    assert draw.team_cap(None, [unit] * 4, 2, roster, ON) == 3   # ceil(1.25 * 8 / 4)
+    roster = [
+        Inspector(f"A{i}", "危化科", frozenset(), dt.date(2030, 1, 1), True) for i in range(4)
+    ] + [Inspector(f"B{i}", "工贸科", frozenset(), dt.date(2030, 1, 1), True) for i in range(40)]
+    assert draw.team_cap(None, [unit] * 4, 2, roster, ON) == 3  # ceil(1.25 * 8 / 4)
     assert draw.team_cap(7, [unit] * 4, 2, roster, ON) == 7
 
 
 # --- snapshots -------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(pools(), st.randoms(use_true_random=False))
@@ -382,7 +441,7 @@ def test_pool_snapshot_round_trips_sorted(units, rnd):
     rnd.shuffle(shuffled)
     text = draw.pool_snapshot(shuffled)
     assert draw.parse_pool(text) == sorted(units)
-    assert text == draw.pool_snapshot(units)         # canonical: order does not matter
+    assert text == draw.pool_snapshot(units)  # canonical: order does not matter
     assert text.endswith("\n") and text.startswith(draw.POOL_HEADER + "\n")
 
 
@@ -400,25 +459,34 @@ def test_roster_snapshot_round_trips_sorted(roster, data):
 
 
 def test_pool_snapshot_bytes():
-    units = [Unit("91370300MA3C12345Y", draw.OTHER, "工贸科", "工贸"),
-             Unit("91370300MA3C12345X", draw.KEY, "危化科", "危险化学品")]
-    assert draw.pool_snapshot(units).encode("utf-8") == (
-        "uscc,stratum,department,industry\n"
-        "91370300MA3C12345X,K,危化科,危险化学品\n"
-        "91370300MA3C12345Y,O,工贸科,工贸\n").encode("utf-8")
+    units = [
+        Unit("91370300MA3C12345Y", draw.OTHER, "工贸科", "工贸"),
+        Unit("91370300MA3C12345X", draw.KEY, "危化科", "危险化学品"),
+    ]
+    assert (
+        draw.pool_snapshot(units).encode("utf-8")
+        == (
+            "uscc,stratum,department,industry\n"
+            "91370300MA3C12345X,K,危化科,危险化学品\n"
+            "91370300MA3C12345Y,O,工贸科,工贸\n"
+        ).encode()
+    )
     assert draw.pool_snapshot([]) == "uscc,stratum,department,industry\n"
 
 
 def test_roster_snapshot_bytes():
-    roster = [Inspector("I2", "工贸科", frozenset({"工贸", "冶金"}), dt.date(2027, 1, 31), False),
-              Inspector("I1", "危化科", frozenset(), dt.date(2026, 12, 31), True)]
+    roster = [
+        Inspector("I2", "工贸科", frozenset({"工贸", "冶金"}), dt.date(2027, 1, 31), False),
+        Inspector("I1", "危化科", frozenset(), dt.date(2026, 12, 31), True),
+    ]
     assert draw.roster_snapshot(roster, {("I2", "B"), ("I1", "A")}) == (
         "inspector_id,department,industries,cert_expiry,active\n"
         "I1,危化科,,2026-12-31,1\n"
         "I2,工贸科,冶金、工贸,2027-01-31,0\n"
         "conflicts:inspector_id,uscc\n"
         "I1,A\n"
-        "I2,B\n")
+        "I2,B\n"
+    )
     assert draw.parse_roster(draw.roster_snapshot([], set())) == ([], set())
 
 
@@ -433,15 +501,20 @@ def test_formulas_are_sha256_of_pipe_joined_utf8():
 
 # --- the published description ---------------------------------------------------------
 
+
 def plain_select(units, seed, draw_id, n, share):
     """The targets as docs/draw-algorithm.md §5 describes them, written from the text."""
     h = lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()  # noqa: E731
     need = math.ceil(round(n * share, 9))
-    ranked = {s: sorted((h(f"{seed}|{draw_id}|{u.uscc}"), u.uscc) for u in units
-                        if u.stratum == s) for s in (draw.KEY, draw.OTHER)}
+    ranked = {
+        s: sorted((h(f"{seed}|{draw_id}|{u.uscc}"), u.uscc) for u in units if u.stratum == s)
+        for s in (draw.KEY, draw.OTHER)
+    }
     o = min(n - min(need, len(ranked[draw.KEY])), len(ranked[draw.OTHER]))
-    picked = sorted([(r, c, draw.OTHER) for r, c in ranked[draw.OTHER][:o]]
-                    + [(r, c, draw.KEY) for r, c in ranked[draw.KEY][:n - o]])
+    picked = sorted(
+        [(r, c, draw.OTHER) for r, c in ranked[draw.OTHER][:o]]
+        + [(r, c, draw.KEY) for r, c in ranked[draw.KEY][: n - o]]
+    )
     return [(i, c, s, r) for i, (r, c, s) in enumerate(picked, 1)]
 
 
@@ -450,55 +523,118 @@ def plain_select(units, seed, draw_id, n, share):
 def test_the_documented_algorithm_gives_the_same_targets(pool_n, share, seed):
     units, n = pool_n
     got = draw.select_targets(units, seed, "2026-WH-x", n, share, allow_shortfall=True)
-    assert [(t.position, t.uscc, t.stratum, t.rank) for t in got] == \
-        plain_select(units, seed, "2026-WH-x", n, share)
+    assert [(t.position, t.uscc, t.stratum, t.rank) for t in got] == plain_select(
+        units, seed, "2026-WH-x", n, share
+    )
 
 
 def test_the_worked_example_in_the_docs():
     Y = "冶金工贸监管科"
-    units = [Unit(c, s, Y, i) for c, s, i in [
-        ("91370300MAN5T1KL3N", "O", "工贸"), ("91370300MARBP6BY7Y", "O", "机械"),
-        ("91370304MAX9XEAQXW", "K", "轻工"), ("91370306677810371G", "O", "机械"),
-        ("91370306MAHUTJ3T17", "O", "轻工"), ("913703911356848092", "O", "机械"),
-        ("91370391144653705D", "K", "工贸"), ("91370391MA42XU8C72", "O", "机械"),
-        ("91370391MA6YGC4G5W", "K", "冶金"), ("91370391MAD1LMJR8F", "O", "工贸")]]
+    units = [
+        Unit(c, s, Y, i)
+        for c, s, i in [
+            ("91370300MAN5T1KL3N", "O", "工贸"),
+            ("91370300MARBP6BY7Y", "O", "机械"),
+            ("91370304MAX9XEAQXW", "K", "轻工"),
+            ("91370306677810371G", "O", "机械"),
+            ("91370306MAHUTJ3T17", "O", "轻工"),
+            ("913703911356848092", "O", "机械"),
+            ("91370391144653705D", "K", "工贸"),
+            ("91370391MA42XU8C72", "O", "机械"),
+            ("91370391MA6YGC4G5W", "K", "冶金"),
+            ("91370391MAD1LMJR8F", "O", "工贸"),
+        ]
+    ]
     secret = draw.sha256_hex("worked example secret")
     assert secret == "241f4d3d6f7587cd0eb2a5639aa1da3d0cd25ebc1cb8a2cf4f63d60d4b6572c3"
     seed = draw.seed(secret, "2026325 福彩3D 4 7 1")
     assert seed == "385a8cd0b2dd23044e056eb7a2a6fc3ede7146f6d8bac70f22929c815e2e2f2b"
-    assert draw.sha256_hex(draw.pool_snapshot(units)) == \
-        "0900f010bc72121c83667dcdbccc62a42fdfa1d874e82918e478998c2c59f168"
+    assert (
+        draw.sha256_hex(draw.pool_snapshot(units))
+        == "0900f010bc72121c83667dcdbccc62a42fdfa1d874e82918e478998c2c59f168"
+    )
     targets = draw.select_targets(units, seed, "2026-YJ-5D41402ABC", 4, 0.5)
-    assert [t.uscc[-10:] for t in targets] == ["MAN5T1KL3N", "MAHUTJ3T17", "144653705D",
-                                               "MA6YGC4G5W"]
+    assert [t.uscc[-10:] for t in targets] == [
+        "MAN5T1KL3N",
+        "MAHUTJ3T17",
+        "144653705D",
+        "MA6YGC4G5W",
+    ]
     assert targets[0].rank == "049773a0d83aa812529626032997e4450d4a3760488d68bfc24a461f1ecb3d9b"
-    A = frozenset("冶金、工贸、建材、机械、轻工".split("、"))
-    roster = [Inspector("ZF001", Y, A, dt.date(2028, 12, 20), True),
-              Inspector("ZF002", "危险化学品监管科", frozenset({"危险化学品", "烟花爆竹"}),
-                        dt.date(2028, 7, 7), True),
-              Inspector("ZF004", Y, A | {"其他"}, dt.date(2029, 11, 6), True),
-              Inspector("ZF006", Y, A, dt.date(2026, 11, 30), True),
-              Inspector("ZF008", Y, A, dt.date(2029, 9, 8), True),
-              Inspector("ZF009", Y, A | {"非煤矿山"}, dt.date(2028, 4, 7), True),
-              Inspector("ZF012", "综合监督管理科", frozenset({"其他", "冶金"}),
-                        dt.date(2029, 8, 19), True),
-              Inspector("ZF013", Y, A, dt.date(2029, 1, 1), False)]
+    A = frozenset(["冶金", "工贸", "建材", "机械", "轻工"])
+    roster = [
+        Inspector("ZF001", Y, A, dt.date(2028, 12, 20), True),
+        Inspector(
+            "ZF002",
+            "危险化学品监管科",
+            frozenset({"危险化学品", "烟花爆竹"}),
+            dt.date(2028, 7, 7),
+            True,
+        ),
+        Inspector("ZF004", Y, A | {"其他"}, dt.date(2029, 11, 6), True),
+        Inspector("ZF006", Y, A, dt.date(2026, 11, 30), True),
+        Inspector("ZF008", Y, A, dt.date(2029, 9, 8), True),
+        Inspector("ZF009", Y, A | {"非煤矿山"}, dt.date(2028, 4, 7), True),
+        Inspector(
+            "ZF012", "综合监督管理科", frozenset({"其他", "冶金"}), dt.date(2029, 8, 19), True
+        ),
+        Inspector("ZF013", Y, A, dt.date(2029, 1, 1), False),
+    ]
     conflicts = {("ZF004", "91370300MAN5T1KL3N")}
-    assert draw.sha256_hex(draw.roster_snapshot(roster, conflicts)) == \
-        "07094685aa2061640c4d3bfa846de0e656d25fedda579534e6174c27833ed31a"
+    assert (
+        draw.sha256_hex(draw.roster_snapshot(roster, conflicts))
+        == "07094685aa2061640c4d3bfa846de0e656d25fedda579534e6174c27833ed31a"
+    )
     by = {u.uscc: u for u in units}
     on = dt.date(2026, 12, 10)
     assert draw.team_cap(None, [by[t.uscc] for t in targets], 2, roster, on) == 2
     teams = draw.assign_teams(targets, by, roster, conflicts, seed, team_size=2, on=on)
-    assert [t.members for t in teams] == [["ZF009", "ZF008"], ["ZF004", "ZF008"],
-                                          ["ZF001", "ZF009"], ["ZF012", "ZF001"]]
-    again = draw.assign_teams(targets, by, roster, conflicts, seed, team_size=2, on=on,
-                              previous={"91370300MAN5T1KL3N": {"ZF008", "ZF009"}})
-    assert [t.members for t in again] == [["ZF001", "ZF009"], ["ZF004", "ZF008"],
-                                          ["ZF001", "ZF009"], ["ZF012", "ZF004"]]
+    assert [t.members for t in teams] == [
+        ["ZF009", "ZF008"],
+        ["ZF004", "ZF008"],
+        ["ZF001", "ZF009"],
+        ["ZF012", "ZF001"],
+    ]
+    again = draw.assign_teams(
+        targets,
+        by,
+        roster,
+        conflicts,
+        seed,
+        team_size=2,
+        on=on,
+        previous={"91370300MAN5T1KL3N": {"ZF008", "ZF009"}},
+    )
+    assert [t.members for t in again] == [
+        ["ZF001", "ZF009"],
+        ["ZF004", "ZF008"],
+        ["ZF001", "ZF009"],
+        ["ZF012", "ZF004"],
+    ]
     at_cap = {"ZF001", "ZF008", "ZF009"}
-    assert draw.replacement(teams[2].members, "ZF001", by[targets[2].uscc], roster, conflicts,
-                            seed, on, set(), at_cap) == "ZF004"
+    assert (
+        draw.replacement(
+            teams[2].members,
+            "ZF001",
+            by[targets[2].uscc],
+            roster,
+            conflicts,
+            seed,
+            on,
+            set(),
+            at_cap,
+        )
+        == "ZF004"
+    )
     with pytest.raises(TeamImpossible, match="no eligible inspector left to replace ZF008"):
-        draw.replacement(teams[0].members, "ZF008", by[targets[0].uscc], roster, conflicts,
-                         seed, on, set(), at_cap)
+        draw.replacement(
+            teams[0].members,
+            "ZF008",
+            by[targets[0].uscc],
+            roster,
+            conflicts,
+            seed,
+            on,
+            set(),
+            at_cap,
+        )

@@ -1,4 +1,5 @@
 """Draws in the database, on SQLite and PostgreSQL: frozen, idempotent, audited."""
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -22,8 +23,13 @@ def loaded(registry_engine):
 
 
 def spec(**kw):
-    base = dict(department=WH, year=2026, units=20, inspection_date="2026-12-10",
-                public_value="2026325 福彩3D 4 7 1")
+    base = dict(
+        department=WH,
+        year=2026,
+        units=20,
+        inspection_date="2026-12-10",
+        public_value="2026325 福彩3D 4 7 1",
+    )
     return draws.Spec(**{**base, **kw})
 
 
@@ -52,10 +58,12 @@ def test_drawn_units_are_from_the_pool_half_key_and_teams_never_conflicted(loade
 
 
 def test_a_unit_drawn_this_year_is_left_out_of_the_next_draw(loaded):
-    first = draws.perform(loaded, draws.commit(loaded, spec(units=200), origin="a", now=NOW),
-                          now=NOW)
-    second = draws.perform(loaded, draws.commit(loaded, spec(units=200), origin="b", now=NOW),
-                           now=NOW)
+    first = draws.perform(
+        loaded, draws.commit(loaded, spec(units=200), origin="a", now=NOW), now=NOW
+    )
+    second = draws.perform(
+        loaded, draws.commit(loaded, spec(units=200), origin="b", now=NOW), now=NOW
+    )
     assert not ({t["uscc"] for t in first["targets"]} & {t["uscc"] for t in second["targets"]})
 
 
@@ -63,19 +71,24 @@ def test_a_rejected_draws_units_count_for_nothing_and_a_redraw_names_it(loaded):
     old = draws.commit(loaded, spec(units=400), origin="a", now=NOW)
     draws.perform(loaded, old, now=NOW)
     draws.decide(loaded, old, approved=False, by="leader", reason="检查日期与专项行动冲突", now=NOW)
-    new = draws.commit(loaded, spec(units=400, redraw_of=old, redraw_reason="检查日期调整"),
-                       origin="b", now=NOW)
+    new = draws.commit(
+        loaded, spec(units=400, redraw_of=old, redraw_reason="检查日期调整"), origin="b", now=NOW
+    )
     rec = draws.perform(loaded, new, now=NOW)  # possible only if the rejected draw is released
     assert rec["redraw_of"] == old and rec["redraw_reason"] == "检查日期调整"
     with loaded.connect() as conn:
         old_rec = draws.record(conn, old)
-    assert old_rec["status"] == "rejected" and old_rec["decision"]["reason"] == "检查日期与专项行动冲突"
+    assert (
+        old_rec["status"] == "rejected"
+        and old_rec["decision"]["reason"] == "检查日期与专项行动冲突"
+    )
     assert len(old_rec["targets"]) == 400  # kept, not deleted
 
 
 def test_too_few_key_units_refuses_the_draw_naming_the_rule(loaded):
-    d = draws.commit(loaded, spec(department="综合监督管理科", units=120, key_share=0.9),
-                     origin="o", now=NOW)
+    d = draws.commit(
+        loaded, spec(department="综合监督管理科", units=120, key_share=0.9), origin="o", now=NOW
+    )
     with pytest.raises(draw.DrawRefused, match=r"R4 .*short by \d+"):
         draws.perform(loaded, d, now=NOW)
     with loaded.connect() as conn:
@@ -89,8 +102,16 @@ def test_approved_recusal_brings_in_the_next_eligible_inspector(loaded):
     draws.decide(loaded, d, approved=True, by="leader", now=NOW)
     team = rec["teams"][0]
     leaving = team["members"][0]
-    rid = draws.request_recusal(loaded, draw_id=d, uscc=team["uscc"], inspector_id=leaving,
-                                reason="其配偶在该单位任职", origin="x", now=NOW, actor="clerk")
+    rid = draws.request_recusal(
+        loaded,
+        draw_id=d,
+        uscc=team["uscc"],
+        inspector_id=leaving,
+        reason="其配偶在该单位任职",
+        origin="x",
+        now=NOW,
+        actor="clerk",
+    )
     out = draws.decide_recusal(loaded, rid, approved=True, by="leader", now=NOW)
     with loaded.connect() as conn:
         now_rec = draws.record(conn, d)
@@ -99,8 +120,9 @@ def test_approved_recusal_brings_in_the_next_eligible_inspector(loaded):
     assert current["lead"] == out["replacement"]  # he takes the leaver's role
     assert now_rec["teams"][0]["members"] == team["members"]  # the original stays on record
     # deciding again changes nothing
-    assert draws.decide_recusal(loaded, rid, approved=False, by="x", now=NOW)["decision"] == \
-        "approved"
+    assert (
+        draws.decide_recusal(loaded, rid, approved=False, by="x", now=NOW)["decision"] == "approved"
+    )
 
 
 def test_plan_shares_add_up_over_the_rounds(loaded):

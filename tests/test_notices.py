@@ -1,4 +1,5 @@
 """Notices, task sheets and the draw summary: content, privacy, determinism, versions."""
+
 import datetime as dt
 import hashlib
 import io
@@ -11,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from shuangsui import audit, db
-from shuangsui.draw import lifecycle as draws
 from shuangsui.documents import notices
+from shuangsui.draw import lifecycle as draws
 
-NOW = dt.datetime(2026, 11, 26, 2)          # naive UTC: 10:00 in Beijing
+NOW = dt.datetime(2026, 11, 26, 2)  # naive UTC: 10:00 in Beijing
 LATER = NOW + dt.timedelta(days=1)
-YG = "冶金工贸监管科"                         # its industries leave some checklist items out
+YG = "冶金工贸监管科"  # its industries leave some checklist items out
 INSPECTION_ZH = "二〇二六年十二月十日"
 
 
@@ -26,8 +27,13 @@ def loaded(registry_engine):
 
 
 def approved_draw(engine, origin="o", units=12, department=YG, now=NOW):
-    spec = draws.Spec(department=department, year=2026, units=units,
-                      inspection_date="2026-12-10", public_value="2026325 福彩3D 4 7 1")
+    spec = draws.Spec(
+        department=department,
+        year=2026,
+        units=units,
+        inspection_date="2026-12-10",
+        public_value="2026325 福彩3D 4 7 1",
+    )
     d = draws.commit(engine, spec, origin=origin, now=now)
     draws.perform(engine, d, now=now)
     draws.decide(engine, d, approved=True, by="分管领导王强", now=now)
@@ -64,8 +70,9 @@ def facts(engine, d):
         rec = draws.record(conn, d)
         ents = {r.uscc: r for r in conn.execute(select(db.enterprise))}
         people = {r.inspector_id: r for r in conn.execute(select(db.inspector))}
-        items = conn.execute(select(db.checklist_item).where(db.checklist_item.c.version == 1)
-                             ).all()
+        items = conn.execute(
+            select(db.checklist_item).where(db.checklist_item.c.version == 1)
+        ).all()
     return rec, ents, people, items
 
 
@@ -74,14 +81,17 @@ def document_rows(engine):
         return conn.execute(select(func.count()).select_from(db.document)).scalar_one()
 
 
-@pytest.mark.parametrize("day, expected", [
-    (dt.date(2026, 3, 9), "二〇二六年三月九日"),
-    (dt.date(2026, 11, 30), "二〇二六年十一月三十日"),
-    (dt.date(2026, 10, 10), "二〇二六年十月十日"),
-    (dt.date(2020, 12, 21), "二〇二〇年十二月二十一日"),
-    (dt.date(2026, 11, 26), "二〇二六年十一月二十六日"),
-    (dt.date(2031, 1, 31), "二〇三一年一月三十一日"),
-])
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (dt.date(2026, 3, 9), "二〇二六年三月九日"),
+        (dt.date(2026, 11, 30), "二〇二六年十一月三十日"),
+        (dt.date(2026, 10, 10), "二〇二六年十月十日"),
+        (dt.date(2020, 12, 21), "二〇二〇年十二月二十一日"),
+        (dt.date(2026, 11, 26), "二〇二六年十一月二十六日"),
+        (dt.date(2031, 1, 31), "二〇三一年一月三十一日"),
+    ],
+)
 def test_chinese_date_uses_ling_circle_and_ten_forms(day, expected):
     assert notices.chinese_date(day) == expected
     assert "零" not in notices.chinese_date(day)
@@ -111,8 +121,11 @@ def test_every_drawn_unit_gets_a_notice_with_its_team_date_and_applicable_checkl
                     assert it.name not in content and it.code not in content
                     left_out += 1
         lead = people[teams[uscc]["lead"]]
-        [team_table] = [t for t in doc_tables(docs[("notice", uscc, "docx")]["path"])
-                        if t[0] == ["职务", "姓名", "执法证号"]]
+        [team_table] = [
+            t
+            for t in doc_tables(docs[("notice", uscc, "docx")]["path"])
+            if t[0] == ["职务", "姓名", "执法证号"]
+        ]
         assert team_table[1] == ["组长", lead.name, lead.cert_no]
     assert left_out  # the 科室's industries do leave items out (SC-03 at least)
 
@@ -140,14 +153,18 @@ def test_each_inspector_gets_a_task_sheet_listing_exactly_his_units(drawn):
     for t in rec["current_teams"]:
         for iid in t["members"]:
             theirs.setdefault(iid, []).append(t["uscc"])
-    sheets = {doc["subject_key"]: doc for doc in docs
-              if doc["kind"] == "task_sheet" and doc["format"] == "docx"}
+    sheets = {
+        doc["subject_key"]: doc
+        for doc in docs
+        if doc["kind"] == "task_sheet" and doc["format"] == "docx"
+    }
     assert set(sheets) == set(theirs)
     for iid, usccs in theirs.items():
-        [units] = [t for t in doc_tables(sheets[iid]["path"])
-                   if t[0][1] == "单位名称（统一社会信用代码）"]
+        [units] = [
+            t for t in doc_tables(sheets[iid]["path"]) if t[0][1] == "单位名称（统一社会信用代码）"
+        ]
         listed = [re.fullmatch(r".+（([0-9A-Z]{18})）", r[1])[1] for r in units[1:]]
-        assert listed == usccs                           # in draw order, nothing else
+        assert listed == usccs  # in draw order, nothing else
         text = docx_text(sheets[iid]["path"])
         assert people[iid].name in text and INSPECTION_ZH in text and "回避" in text
         for u in usccs:
@@ -159,8 +176,9 @@ def test_regenerating_gives_identical_bytes_and_no_new_rows(drawn):
     before = {doc["path"]: Path(doc["path"]).read_bytes() for doc in first}
     rows = document_rows(engine)
     again = notices.render_draw(engine, d, now=LATER)
-    assert [(x["id"], x["sha256"], x["version"]) for x in again] == \
-        [(x["id"], x["sha256"], x["version"]) for x in first]
+    assert [(x["id"], x["sha256"], x["version"]) for x in again] == [
+        (x["id"], x["sha256"], x["version"]) for x in first
+    ]
     assert not any(x["new"] for x in again) and all(x["new"] for x in first)
     assert {x["path"]: Path(x["path"]).read_bytes() for x in again} == before
     assert document_rows(engine) == rows
@@ -190,9 +208,10 @@ def test_the_same_parts_compressed_differently_are_not_a_new_version(drawn, monk
     def of(cls, raw):
         c = notices.zlib.compressobj(1, notices.zlib.DEFLATED, -15)
         return cls(notices.zlib.crc32(raw), len(raw), c.compress(raw) + c.flush())
+
     before = notices.pack_zip(part, NOW)
     monkeypatch.setattr(notices.Deflated, "of", classmethod(of))
-    assert notices.pack_zip(part, NOW) != before          # the bytes do differ
+    assert notices.pack_zip(part, NOW) != before  # the bytes do differ
     again = notices.render_draw(engine, d, now=LATER)
     assert not any(x["new"] for x in again)
     assert [x["sha256"] for x in again] == [x["sha256"] for x in first]
@@ -204,14 +223,24 @@ def test_a_recusal_makes_version_2_of_exactly_the_affected_documents(drawn):
     v1 = {x["path"]: Path(x["path"]).read_bytes() for x in first}
     team = rec["current_teams"][0]
     leaving = team["members"][0]
-    rid = draws.request_recusal(engine, draw_id=d, uscc=team["uscc"], inspector_id=leaving,
-                                reason="其配偶在该单位任职", origin="r1", now=LATER, actor="clerk")
-    replacement = draws.decide_recusal(engine, rid, approved=True, by="分管领导王强",
-                                       now=LATER)["replacement"]
+    rid = draws.request_recusal(
+        engine,
+        draw_id=d,
+        uscc=team["uscc"],
+        inspector_id=leaving,
+        reason="其配偶在该单位任职",
+        origin="r1",
+        now=LATER,
+        actor="clerk",
+    )
+    replacement = draws.decide_recusal(engine, rid, approved=True, by="分管领导王强", now=LATER)[
+        "replacement"
+    ]
     second = notices.render_draw(engine, d, now=LATER)
     new = by_key([x for x in second if x["new"]])
     affected = {("notice", team["uscc"]), ("summary", "draw")} | {
-        ("task_sheet", iid) for iid in team["members"] + [replacement]}
+        ("task_sheet", iid) for iid in team["members"] + [replacement]
+    }
     assert {(k, s) for k, s, _ in new} == affected
     had = by_key(first)
     for (kind, subject, fmt), x in new.items():
@@ -220,12 +249,12 @@ def test_a_recusal_makes_version_2_of_exactly_the_affected_documents(drawn):
         if expected == 2:
             assert Path(x["path"]).name.endswith(f"_v2.{fmt}")
     for path, data in v1.items():
-        assert Path(path).read_bytes() == data         # version 1 untouched
+        assert Path(path).read_bytes() == data  # version 1 untouched
     notice = new[("notice", team["uscc"], "docx")]
     text = docx_text(notice["path"])
     assert people[replacement].name in text and people[leaving].cert_no not in text
     assert notice["doc_number"] == had[("notice", team["uscc"], "docx")]["doc_number"]
-    assert "二〇二六年十一月二十七日" in text           # dated the day the recusal was decided
+    assert "二〇二六年十一月二十七日" in text  # dated the day the recusal was decided
     with engine.connect() as conn:
         latest = notices.documents_for(conn, d, kind="notice", subject_key=team["uscc"])
         assert {x["format"]: x["version"] for x in latest} == {"docx": 2, "html": 2}
@@ -261,22 +290,31 @@ def test_bureau_name_and_number_prefix_come_from_the_environment(loaded, monkeyp
     assert notice["doc_number"].startswith("某应急抽〔2026〕") and notice["doc_number"] in text
     props = docx.Document(notice["path"]).core_properties
     assert props.author == "某某市应急管理局"
-    assert props.created == props.modified == dt.datetime(2026, 11, 26, 2, tzinfo=dt.timezone.utc)
+    assert props.created == props.modified == dt.datetime(2026, 11, 26, 2, tzinfo=dt.UTC)
 
 
 def test_notice_numbers_run_on_across_the_years_draws(loaded):
     first = approved_draw(loaded, origin="a", units=5)
     second = approved_draw(loaded, origin="b", units=4, now=NOW + dt.timedelta(hours=1))
-    numbers = [x["doc_number"] for d in (second, first)  # rendering order does not matter
-               for x in notices.render_draw(loaded, d, now=NOW)
-               if x["kind"] == "notice" and x["format"] == "docx"]
+    numbers = [
+        x["doc_number"]
+        for d in (second, first)  # rendering order does not matter
+        for x in notices.render_draw(loaded, d, now=NOW)
+        if x["kind"] == "notice" and x["format"] == "docx"
+    ]
     with loaded.connect() as conn:
-        pos = {d: {t["uscc"]: t["position"] for t in draws.record(conn, d)["targets"]}
-               for d in (first, second)}
-        got = {(x["draw_id"], x["subject_key"]): x["doc_number"]
-               for d in (first, second) for x in notices.documents_for(conn, d, kind="notice")}
+        pos = {
+            d: {t["uscc"]: t["position"] for t in draws.record(conn, d)["targets"]}
+            for d in (first, second)
+        }
+        got = {
+            (x["draw_id"], x["subject_key"]): x["doc_number"]
+            for d in (first, second)
+            for x in notices.documents_for(conn, d, kind="notice")
+        }
     assert sorted(numbers, key=lambda n: int(n.split("〕")[1][:-1])) == [
-        f"淄高新安监抽〔2026〕{n}号" for n in range(1, 10)]
+        f"淄高新安监抽〔2026〕{n}号" for n in range(1, 10)
+    ]
     for (d, uscc), number in got.items():
         assert number == f"淄高新安监抽〔2026〕{pos[d][uscc] + (5 if d == second else 0)}号"
 
@@ -296,12 +334,17 @@ def test_docx_follows_gbt_9704_page_and_fonts(drawn):
     doc = docx.Document(path)
     s = doc.sections[0]
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
-    assert [round(v.mm) for v in (s.top_margin, s.left_margin, s.bottom_margin,
-                                  s.right_margin)] == [37, 28, 35, 26]
+    assert [
+        round(v.mm) for v in (s.top_margin, s.left_margin, s.bottom_margin, s.right_margin)
+    ] == [37, 28, 35, 26]
     body = doc.styles["GW Body"]
     assert body.font.size.pt == 16
-    assert body.element.rPr.rFonts.get(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋"
+    assert (
+        body.element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
+        == "仿宋"
+    )
     assert doc.styles["GW Title"].font.size.pt == 22
     styles = [p.style.name for p in doc.paragraphs]
     assert styles[:4] == ["GW Header", "GW Number", "GW Title", "GW To"]
@@ -316,8 +359,11 @@ def test_odd_characters_in_the_registry_cannot_break_a_document(loaded):
     d = approved_draw(loaded, units=3)
     with loaded.begin() as conn:
         uscc = draws.record(conn, d)["targets"][0]["uscc"]
-        conn.execute(db.enterprise.update().where(db.enterprise.c.uscc == uscc).values(
-            name='@甲&乙<丙>|"丁"\n有限公司\x07'))
+        conn.execute(
+            db.enterprise.update()
+            .where(db.enterprise.c.uscc == uscc)
+            .values(name='@甲&乙<丙>|"丁"\n有限公司\x07')
+        )
     docs = by_key(notices.render_draw(loaded, d, now=NOW))
     text = docx_text(docs[("notice", uscc, "docx")]["path"])
     assert '＠甲&乙<丙>｜"丁" 有限公司' in text

@@ -1,5 +1,6 @@
 """Publication deadlines on China's official calendar, warnings, overdue alerts,
 corrections as new versions, idempotent reruns."""
+
 import datetime as dt
 import json
 
@@ -8,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from shuangsui import audit, db
+from shuangsui.core import workdays
 from shuangsui.draw import lifecycle as draws
+from shuangsui.intake import directories as registry
 from shuangsui.outreach import mail
 from shuangsui.publish import publication
-from shuangsui.intake import directories as registry
-from shuangsui.core import workdays
 
 T = dt.datetime(2026, 9, 25, 2)
 WH = "危险化学品监管科"
@@ -22,8 +23,12 @@ WH = "危险化学品监管科"
 def drawn(registry_engine, tmp_path):
     """An approved 3-unit draw of 2026-09-25, inspection planned for 2026-09-29."""
     engine = registry_engine
-    d = draws.commit(engine, draws.Spec(department=WH, year=2026, units=3,
-                                        inspection_date="2026-09-29"), origin="o", now=T)
+    d = draws.commit(
+        engine,
+        draws.Spec(department=WH, year=2026, units=3, inspection_date="2026-09-29"),
+        origin="o",
+        now=T,
+    )
     rec = draws.perform(engine, d, now=T)
     draws.decide(engine, d, approved=True, by="leader", now=T)
     return engine, d, [t["uscc"] for t in rec["targets"]], tmp_path
@@ -39,8 +44,14 @@ def load_results(engine, tmp_path, rows, now):
 
 
 def row(d, uscc, **kw):
-    base = {"抽查任务编号": d, "统一社会信用代码": uscc, "检查事项编号": "全部",
-            "检查开始日期": "2026-09-29", "检查结束日期": "2026-09-30", "检查结果": "未发现问题"}
+    base = {
+        "抽查任务编号": d,
+        "统一社会信用代码": uscc,
+        "检查事项编号": "全部",
+        "检查开始日期": "2026-09-29",
+        "检查结束日期": "2026-09-30",
+        "检查结果": "未发现问题",
+    }
     return {**base, **kw}
 
 
@@ -63,9 +74,22 @@ def test_the_20_working_days_run_across_national_day(drawn):
 
 def test_ready_results_are_published_problems_wait_until_handled(drawn):
     engine, d, (a, b, c), tmp = drawn
-    load_results(engine, tmp, [row(d, a), row(d, b, 检查事项编号="SC-07", 检查结果="责令限期整改",
-                                               检查发现="隐患未闭环", 整改状态="整改中")],
-                 dt.datetime(2026, 9, 30, 10))
+    load_results(
+        engine,
+        tmp,
+        [
+            row(d, a),
+            row(
+                d,
+                b,
+                检查事项编号="SC-07",
+                检查结果="责令限期整改",
+                检查发现="隐患未闭环",
+                整改状态="整改中",
+            ),
+        ],
+        dt.datetime(2026, 9, 30, 10),
+    )
     publication.refresh(engine, now=dt.datetime(2026, 10, 9, 9))
     done = publication.publish_ready(engine, now=dt.datetime(2026, 10, 9, 9))
     assert [x["uscc"] for x in done] == [a] and done[0]["on_time"]
@@ -74,13 +98,27 @@ def test_ready_results_are_published_problems_wait_until_handled(drawn):
     assert content["outcome"] == "未发现问题" and content["name"]
     assert "phone" not in json.dumps(content) and "@" not in json.dumps(content)
     # 整改 done on 10-12: published, with its own due date 20 working days after
-    load_results(engine, tmp, [row(d, b, 检查事项编号="SC-07", 检查结果="责令限期整改",
-                                   检查发现="隐患未闭环", 整改状态="已整改", 整改完成日期="2026-10-12")],
-                 dt.datetime(2026, 10, 12, 10))
+    load_results(
+        engine,
+        tmp,
+        [
+            row(
+                d,
+                b,
+                检查事项编号="SC-07",
+                检查结果="责令限期整改",
+                检查发现="隐患未闭环",
+                整改状态="已整改",
+                整改完成日期="2026-10-12",
+            )
+        ],
+        dt.datetime(2026, 10, 12, 10),
+    )
     publication.refresh(engine, now=dt.datetime(2026, 10, 12, 11))
     assert pubs(engine)[(b, 1)].due_on == workdays.add_working_days(dt.date(2026, 10, 12), 20)
-    assert [x["uscc"] for x in publication.publish_ready(
-        engine, now=dt.datetime(2026, 10, 12, 11))] == [b]
+    assert [
+        x["uscc"] for x in publication.publish_ready(engine, now=dt.datetime(2026, 10, 12, 11))
+    ] == [b]
     # Nothing more to do on a rerun
     assert publication.refresh(engine, now=dt.datetime(2026, 10, 12, 12))["new"] == 0
     assert publication.publish_ready(engine, now=dt.datetime(2026, 10, 12, 12)) == []
@@ -112,20 +150,40 @@ def test_a_changed_result_is_a_new_version_that_says_what_changed(drawn):
     load_results(engine, tmp, [row(d, a)], dt.datetime(2026, 9, 30, 10))
     publication.refresh(engine, now=dt.datetime(2026, 10, 9))
     publication.publish_ready(engine, now=dt.datetime(2026, 10, 9))
-    load_results(engine, tmp, [row(d, a, 检查结果="责令限期整改", 检查事项编号="SC-09",
-                                   检查发现="劳动防护用品配备不足", 整改状态="已整改",
-                                   整改完成日期="2026-10-10")], dt.datetime(2026, 10, 10, 10))
+    load_results(
+        engine,
+        tmp,
+        [
+            row(
+                d,
+                a,
+                检查结果="责令限期整改",
+                检查事项编号="SC-09",
+                检查发现="劳动防护用品配备不足",
+                整改状态="已整改",
+                整改完成日期="2026-10-10",
+            )
+        ],
+        dt.datetime(2026, 10, 10, 10),
+    )
     assert publication.refresh(engine, now=dt.datetime(2026, 10, 10, 11))["corrections"] == 1
     publication.publish_ready(engine, now=dt.datetime(2026, 10, 10, 11), reason="补录检查事项")
     versions = pubs(engine)
     assert json.loads(versions[(a, 1)].content)["outcome"] == "未发现问题"  # kept
-    assert "检查结果" in versions[(a, 2)].change_note and "补录检查事项" in versions[(a, 2)].change_note
+    assert (
+        "检查结果" in versions[(a, 2)].change_note
+        and "补录检查事项" in versions[(a, 2)].change_note
+    )
 
 
 def test_a_year_without_calendar_data_is_listed_not_guessed(drawn):
     engine, d, (a, b, c), tmp = drawn
-    load_results(engine, tmp, [row(d, a, 检查开始日期="2026-12-14", 检查结束日期="2026-12-15")],
-                 dt.datetime(2026, 12, 15, 10))
+    load_results(
+        engine,
+        tmp,
+        [row(d, a, 检查开始日期="2026-12-14", 检查结束日期="2026-12-15")],
+        dt.datetime(2026, 12, 15, 10),
+    )
     counts = publication.refresh(engine, now=dt.datetime(2026, 12, 15, 11))
     if 2027 in workdays.covered_years():
         pytest.skip("the calendar packages now cover 2027")

@@ -1,4 +1,5 @@
 """Applying directory files to the business database, on SQLite and PostgreSQL."""
+
 import datetime as dt
 import shutil
 
@@ -34,8 +35,14 @@ def test_sample_directories_load_completely(engine):
     }
     assert count(engine, db.enterprise_history) == 3000
     with engine.connect() as conn:
-        assert conn.execute(select(db.inspector.c.industries, db.inspector.c.cert_expiry)
-                            .where(db.inspector.c.inspector_id == "ZF001")).first() is not None
+        assert (
+            conn.execute(
+                select(db.inspector.c.industries, db.inspector.c.cert_expiry).where(
+                    db.inspector.c.inspector_id == "ZF001"
+                )
+            ).first()
+            is not None
+        )
 
 
 def test_the_same_files_twice_change_nothing_the_second_time(engine):
@@ -43,20 +50,21 @@ def test_the_same_files_twice_change_nothing_the_second_time(engine):
     with engine.connect() as conn:
         before = pd.read_sql(select(db.enterprise_history), conn)
     s = sync(engine, SAMPLES, "r2", now=T0 + dt.timedelta(days=1))
-    assert all(c == {"inserted": 0, "updated": 0, "delisted": 0}
-               for c in s["entities"].values())
+    assert all(c == {"inserted": 0, "updated": 0, "delisted": 0} for c in s["entities"].values())
     with engine.connect() as conn:
         assert pd.read_sql(select(db.enterprise_history), conn).equals(before)
 
 
 def test_disappeared_enterprise_is_delisted_not_deleted_and_history_rebuilds_the_past(
-        engine, tmp_path):
+    engine, tmp_path
+):
     shutil.copy(FIXTURES / "enterprises_bom.csv", tmp_path / "enterprises.csv")
     sync(engine, tmp_path, "r1")
     rows = pd.read_csv(FIXTURES / "enterprises_bom.csv", dtype=str, encoding="utf-8-sig")
     gone = rows["统一社会信用代码"].iloc[0]
-    rows.iloc[1:].assign(企业名称=lambda d: d["企业名称"].where(d.index != 1, "淄博改名有限公司")) \
-        .to_csv(tmp_path / "enterprises.csv", index=False)
+    rows.iloc[1:].assign(
+        企业名称=lambda d: d["企业名称"].where(d.index != 1, "淄博改名有限公司")
+    ).to_csv(tmp_path / "enterprises.csv", index=False)
     t1 = T0 + dt.timedelta(days=30)
     s = sync(engine, tmp_path, "r2", now=t1)
     assert s["entities"]["enterprises"] == {"inserted": 0, "updated": 1, "delisted": 1}
@@ -84,8 +92,9 @@ def test_bad_rows_are_quarantined_once_and_valid_rows_applied(engine, tmp_path):
     assert s["quarantine_new"] == 4
     with engine.connect() as conn:
         q = pd.read_sql(select(db.quarantine), conn)
-    assert set(zip(q["source"].str.split("/").str[-1], q["row_number"], q["column_name"],
-                   q["rule"])) == {
+    assert set(
+        zip(q["source"].str.split("/").str[-1], q["row_number"], q["column_name"], q["rule"])
+    ) == {
         ("enterprises.csv", 6, "*", "duplicate_row"),
         ("enterprises.csv", 5, "uscc", "duplicate_key"),
         ("enterprises.csv", 11, "uscc", "duplicate_key"),
@@ -105,8 +114,9 @@ def test_unusable_file_fails_whole_and_changes_nothing(engine, tmp_path):
     with engine.connect() as conn:
         before = pd.read_sql(select(db.enterprise), conn)
     with pytest.raises(registry.UnusableFile, match="行业"):
-        registry.prepare_run(engine, str(tmp_path), (), run_id="r2", today=TODAY,
-                             workdir=tmp_path / "work", now=T0)
+        registry.prepare_run(
+            engine, str(tmp_path), (), run_id="r2", today=TODAY, workdir=tmp_path / "work", now=T0
+        )
     with engine.connect() as conn:
         assert pd.read_sql(select(db.enterprise), conn).equals(before)
         assert audit.count(conn, "registry_sync.failed") == 1
@@ -117,8 +127,9 @@ def test_expired_inspector_is_kept_but_ineligible_by_date(engine, tmp_path):
     shutil.copy(FIXTURES / "inspectors_expired.csv", tmp_path / "inspectors.csv")
     sync(engine, tmp_path, "r1")
     with engine.connect() as conn:
-        expiry = conn.execute(select(db.inspector.c.cert_expiry)
-                              .where(db.inspector.c.inspector_id == "ZF003")).scalar_one()
+        expiry = conn.execute(
+            select(db.inspector.c.cert_expiry).where(db.inspector.c.inspector_id == "ZF003")
+        ).scalar_one()
     assert expiry == dt.date(2025, 6, 30)
 
 

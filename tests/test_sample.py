@@ -1,4 +1,5 @@
 """The sample-data generator: valid, unique, deterministic, and the bundled files match it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -119,7 +120,9 @@ def test_conflicts_reference_existing_inspectors_and_enterprises(ents, staff, co
 def test_conflicts_mostly_fall_in_the_inspectors_own_industries(ents, staff, confl):
     industry = dict(zip(ents["统一社会信用代码"], ents["行业"]))
     qualified = dict(zip(staff["人员编号"], staff["执法行业"].str.split("、")))
-    own = [industry[c] in qualified[i] for i, c in zip(confl["人员编号"], confl["统一社会信用代码"])]
+    own = [
+        industry[c] in qualified[i] for i, c in zip(confl["人员编号"], confl["统一社会信用代码"])
+    ]
     assert sum(own) / len(own) > 0.6
 
 

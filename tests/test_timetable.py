@@ -1,18 +1,18 @@
 """The draw's timetable (plugins/shuangsui_calendar.py): fixed dates moved to working days,
 catchup and end_date, a year without calendar data, serialization, and the macros."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import textwrap
 
+import airflow  # noqa: F401  (settings put plugins/ on sys.path; conftest set the folders)
 import pendulum
 import pytest
+from airflow.timetables.base import DataInterval, TimeRestriction
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import airflow  # noqa: F401  (settings put plugins/ on sys.path; conftest set the folders)
-from airflow.timetables.base import DataInterval, TimeRestriction
 
 import shuangsui_calendar as sc
 from shuangsui.core import workdays
@@ -30,8 +30,9 @@ def schedule(timetable, earliest, *, n=10, latest=None, catchup=True):
     restriction = TimeRestriction(earliest=earliest, latest=latest, catchup=catchup)
     runs, last = [], None
     for _ in range(n):
-        info = timetable.next_dagrun_info(last_automated_data_interval=last,
-                                          restriction=restriction)
+        info = timetable.next_dagrun_info(
+            last_automated_data_interval=last, restriction=restriction
+        )
         if info is None:
             break
         assert info.run_after == info.data_interval.start == info.data_interval.end
@@ -52,8 +53,10 @@ def no_overrides(tmp_path, monkeypatch):
 @pytest.fixture
 def clock(monkeypatch):
     """Set the timetable's 'now' (catchup=False starts from it)."""
+
     def set_now(moment):
         monkeypatch.setattr(sc, "_utcnow", lambda: moment.in_timezone("UTC"))
+
     return set_now
 
 
@@ -83,11 +86,14 @@ def test_2026_draws_fall_on_the_first_working_day_on_or_after_each_date(no_overr
 
 
 def test_a_date_in_golden_week_is_moved_past_the_whole_holiday(no_overrides):
-    runs = schedule(sc.WorkingDayTimetable(dates=[(10, 1)]), pendulum.datetime(2025, 1, 1, tz=TZ),
-                    n=1)
+    runs = schedule(
+        sc.WorkingDayTimetable(dates=[(10, 1)]), pendulum.datetime(2025, 1, 1, tz=TZ), n=1
+    )
     assert runs == [cst(2025, 10, 9)]
     # 国庆节 and 中秋节 2025: 10-01 to 10-08 off (10-04 and 10-05 a weekend inside the break).
-    assert [workdays.is_working_day(dt.date(2025, 10, d)) for d in range(1, 10)] == [False] * 8 + [True]
+    assert [workdays.is_working_day(dt.date(2025, 10, d)) for d in range(1, 10)] == [False] * 8 + [
+        True
+    ]
 
 
 def test_local_time_and_dates_are_configurable(no_overrides):
@@ -97,12 +103,15 @@ def test_local_time_and_dates_are_configurable(no_overrides):
     assert schedule(timetable, START_2026, n=2) == [cst(2026, 2, 2, 14, 5), cst(2026, 9, 1, 14, 5)]
 
 
-@pytest.mark.parametrize("dates, message", [
-    ([(2, 29)], "not every year has it"),
-    ([(13, 1)], "give (month, day)"),
-    ([(3, 1), (3, 1)], "listed twice"),
-    ([], "at least one"),
-])
+@pytest.mark.parametrize(
+    "dates, message",
+    [
+        ([(2, 29)], "not every year has it"),
+        ([(13, 1)], "give (month, day)"),
+        ([(3, 1), (3, 1)], "listed twice"),
+        ([], "at least one"),
+    ],
+)
 def test_unusable_dates_are_refused_when_the_dag_is_parsed(dates, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         sc.WorkingDayTimetable(dates=dates)
@@ -116,7 +125,10 @@ def test_catchup_runs_every_draw_from_start_date_on_and_not_before(no_overrides)
     assert schedule(timetable, cst(2026, 3, 2), n=1) == [cst(2026, 3, 2)]
     # A start in 2025 catches up 2025's draws first (2025-03-01 is a Saturday -> 03-03).
     assert schedule(timetable, pendulum.datetime(2025, 1, 1, tz=TZ), n=3) == [
-        cst(2025, 3, 3), cst(2025, 6, 3), cst(2025, 9, 1)]  # 2025-06-02: 端午节 in lieu
+        cst(2025, 3, 3),
+        cst(2025, 6, 3),
+        cst(2025, 9, 1),
+    ]  # 2025-06-02: 端午节 in lieu
 
 
 def test_catchup_false_schedules_the_next_draw_after_now(no_overrides, clock):
@@ -126,7 +138,8 @@ def test_catchup_false_schedules_the_next_draw_after_now(no_overrides, clock):
     # ... also when the last automated run is long past.
     info = timetable.next_dagrun_info(
         last_automated_data_interval=DataInterval.exact(cst(2025, 9, 1)),
-        restriction=TimeRestriction(earliest=START_2026, latest=None, catchup=False))
+        restriction=TimeRestriction(earliest=START_2026, latest=None, catchup=False),
+    )
     assert info.run_after == cst(2026, 6, 1)
 
 
@@ -137,36 +150,47 @@ def test_catchup_false_still_runs_a_draw_missed_earlier_today(no_overrides, cloc
     info = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
     assert info.run_after == cst(2026, 6, 1)
     # Once it has run, the next is September's.
-    info = timetable.next_dagrun_info(last_automated_data_interval=info.data_interval,
-                                      restriction=restriction)
+    info = timetable.next_dagrun_info(
+        last_automated_data_interval=info.data_interval, restriction=restriction
+    )
     assert info.run_after == cst(2026, 9, 1)
 
 
 def test_end_date_stops_the_schedule_without_asking_for_later_years(no_overrides, errors):
     timetable = sc.WorkingDayTimetable()
     assert schedule(timetable, START_2026, latest=cst(2026, 8, 31, 23, 59)) == [
-        cst(2026, 3, 2), cst(2026, 6, 1)]
+        cst(2026, 3, 2),
+        cst(2026, 6, 1),
+    ]
     assert schedule(timetable, START_2026, latest=pendulum.datetime(2026, 12, 31, tz=TZ)) == [
-        cst(2026, 3, 2), cst(2026, 6, 1), cst(2026, 9, 1)]
+        cst(2026, 3, 2),
+        cst(2026, 6, 1),
+        cst(2026, 9, 1),
+    ]
     assert errors == []  # 2027 has no data, but an ended DAG never needs it
 
 
 @settings(max_examples=60, deadline=None)
-@given(start=st.dates(min_value=dt.date(2005, 1, 1), max_value=dt.date(2025, 12, 31)),
-       dates=st.lists(st.tuples(st.integers(1, 12), st.integers(1, 28)), min_size=1,
-                      max_size=4, unique=True))
+@given(
+    start=st.dates(min_value=dt.date(2005, 1, 1), max_value=dt.date(2025, 12, 31)),
+    dates=st.lists(
+        st.tuples(st.integers(1, 12), st.integers(1, 28)), min_size=1, max_size=4, unique=True
+    ),
+)
 def test_any_run_is_the_first_scheduled_working_day_at_or_after_start(start, dates):
     # Works with the packaged calendar only (no override file needed in 2005-2026).
     timetable = sc.WorkingDayTimetable(dates=dates)
     earliest = pendulum.datetime(start.year, start.month, start.day, tz=TZ)
     info = timetable.next_dagrun_info(
         last_automated_data_interval=None,
-        restriction=TimeRestriction(earliest=earliest, latest=None, catchup=True))
+        restriction=TimeRestriction(earliest=earliest, latest=None, catchup=True),
+    )
     run = info.run_after.in_timezone(TZ)
     assert run >= earliest and (run.hour, run.minute) == (9, 30)
     assert workdays.is_working_day(run.date())
-    candidates = sorted(d for y in range(start.year - 1, start.year + 2)
-                        for d in timetable.scheduled_days(y))
+    candidates = sorted(
+        d for y in range(start.year - 1, start.year + 2) for d in timetable.scheduled_days(y)
+    )
     assert run.date() == min(d for d in candidates if d >= start)
     assert 1 <= timetable.round_of(run.date()) <= len(dates)
 
@@ -174,14 +198,15 @@ def test_any_run_is_the_first_scheduled_working_day_at_or_after_start(start, dat
 # ------------------------------------------------------------------- a year without data
 
 
-def test_a_year_without_calendar_data_schedules_nothing_and_says_what_to_add(
-        no_overrides, errors):
+def test_a_year_without_calendar_data_schedules_nothing_and_says_what_to_add(no_overrides, errors):
     assert 2027 not in workdays.covered_years(), (
-        "chinesecalendar now covers 2027: move this test to the next year without data")
+        "chinesecalendar now covers 2027: move this test to the next year without data"
+    )
     timetable = sc.WorkingDayTimetable()
     info = timetable.next_dagrun_info(
         last_automated_data_interval=DataInterval.exact(cst(2026, 9, 1)),
-        restriction=TimeRestriction(earliest=START_2026, latest=None, catchup=True))
+        restriction=TimeRestriction(earliest=START_2026, latest=None, catchup=True),
+    )
     assert info is None
     [line] = errors
     assert "no next run is scheduled" in line and "2027" in line
@@ -195,12 +220,24 @@ def test_an_override_file_for_2027_schedules_the_2027_draws(tmp_path, monkeypatc
     # Test data, not the real 2027 notice: a made-up day off on 03-01 and 03-02 shows
     # that the override file is what moves the draw.
     path = tmp_path / "overrides.json"
-    path.write_text(json.dumps({"years": {"2027": {
-        "notice": "test fixture for the 2027 notice",
-        "holidays": [{"date": "2027-01-01", "name": "元旦"},
-                     {"from": "2027-03-01", "to": "2027-03-02", "name": "test-only day off"}],
-        "makeup_working_days": [],
-    }}}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "years": {
+                    "2027": {
+                        "notice": "test fixture for the 2027 notice",
+                        "holidays": [
+                            {"date": "2027-01-01", "name": "元旦"},
+                            {"from": "2027-03-01", "to": "2027-03-02", "name": "test-only day off"},
+                        ],
+                        "makeup_working_days": [],
+                    }
+                }
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv(workdays.OVERRIDES_ENV, str(path))
     timetable = sc.WorkingDayTimetable()
     runs = schedule(timetable, START_2026, n=4)
@@ -222,8 +259,11 @@ def test_round_of_gives_the_index_of_the_draw_date_in_its_year(no_overrides):
 
 
 def test_round_of_refuses_a_day_that_is_not_a_draw_day(no_overrides):
-    with pytest.raises(ValueError, match=r"2026-03-01 is not a scheduled draw day.*"
-                                         r"2026-03-02 \(round 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"2026-03-01 is not a scheduled draw day.*"
+        r"2026-03-02 \(round 1\)",
+    ):
         sc.round_of("2026-03-01")
 
 
@@ -233,7 +273,9 @@ def test_round_of_finds_a_december_date_moved_into_january(no_overrides):
     assert sc.round_of("2023-01-03", dates=[(6, 1), (12, 31)]) == 2
     timetable = sc.WorkingDayTimetable(dates=[(6, 1), (12, 31)])
     assert schedule(timetable, pendulum.datetime(2022, 7, 1, tz=TZ), n=2) == [
-        cst(2023, 1, 3), cst(2023, 6, 1)]
+        cst(2023, 1, 3),
+        cst(2023, 6, 1),
+    ]
 
 
 # ------------------------------------------------------------------------ serialization
@@ -252,8 +294,9 @@ def test_serialize_deserialize_round_trip():
 
 def test_manual_runs_cover_the_moment_they_are_triggered():
     moment = pendulum.datetime(2026, 4, 3, 2, 0, tz="UTC")
-    assert sc.WorkingDayTimetable().infer_manual_data_interval(run_after=moment) == \
-        DataInterval(moment, moment)
+    assert sc.WorkingDayTimetable().infer_manual_data_interval(run_after=moment) == DataInterval(
+        moment, moment
+    )
 
 
 def test_the_plugin_registers_the_timetable_for_the_scheduler():
@@ -338,5 +381,6 @@ def test_macros_are_reachable_in_task_templates(no_overrides):
     template = jinja2.Template(
         "{{ macros.shuangsui_calendar.add_working_days(ds, 20) }} "
         "{{ macros.shuangsui_calendar.is_working_day(ds) }} "
-        "{{ macros.shuangsui_calendar.working_days_between(ds, '2026-10-09') }}")
+        "{{ macros.shuangsui_calendar.working_days_between(ds, '2026-10-09') }}"
+    )
     assert template.render(macros=macros, ds="2026-09-30") == "2026-11-03 True 2"

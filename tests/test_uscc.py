@@ -1,5 +1,7 @@
 """The USCC check digit (GB 32100-2015)."""
-from hypothesis import given, strategies as st
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shuangsui.core import uscc
 
@@ -36,15 +38,20 @@ def test_any_other_last_character_is_invalid(body, last):
     assert uscc.is_valid(code) == (last == uscc.check_digit(body))
 
 
-@given(st.lists(st.one_of(first17.map(lambda b: b + uscc.check_digit(b)),
-                          st.text(max_size=20), st.none()), max_size=50))
+@given(
+    st.lists(
+        st.one_of(first17.map(lambda b: b + uscc.check_digit(b)), st.text(max_size=20), st.none()),
+        max_size=50,
+    )
+)
 def test_vectorized_check_agrees_with_the_scalar_one(codes):
-    assert list(uscc.valid_mask(codes)) == [isinstance(c, str) and uscc.is_valid(c)
-                                            for c in codes]
+    assert list(uscc.valid_mask(codes)) == [isinstance(c, str) and uscc.is_valid(c) for c in codes]
 
 
 def test_non_ascii_digits_are_not_a_valid_format():
     code = "913703916081314475".replace("6", "٦")
     assert not uscc.is_valid(code)
-    assert list(uscc.valid_mask([code, "913703916081314475"])) == [False, uscc.is_valid(
-        "913703916081314475")]
+    assert list(uscc.valid_mask([code, "913703916081314475"])) == [
+        False,
+        uscc.is_valid("913703916081314475"),
+    ]

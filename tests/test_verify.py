@@ -1,5 +1,6 @@
 """Verifying a published draw (shuangsui.draw.verify): an honest record matches, and every kind
 of tampering is caught with a detail that says what differs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,10 +31,16 @@ def sample_pool() -> list[Unit]:
 
 
 def sample_roster() -> list[Inspector]:
-    return [Inspector(f"ZF{j:03d}", WH if j % 2 else GM,
-                      frozenset({"冶金"}) if j % 3 == 0 else frozenset(),
-                      dt.date(2028, 1, 1) if j != 5 else dt.date(2026, 1, 1), j != 7)
-            for j in range(1, 15)]
+    return [
+        Inspector(
+            f"ZF{j:03d}",
+            WH if j % 2 else GM,
+            frozenset({"冶金"}) if j % 3 == 0 else frozenset(),
+            dt.date(2028, 1, 1) if j != 5 else dt.date(2026, 1, 1),
+            j != 7,
+        )
+        for j in range(1, 15)
+    ]
 
 
 def current_of(teams: list[draw.Team], seed: str) -> list[dict]:
@@ -45,45 +52,93 @@ def current_of(teams: list[draw.Team], seed: str) -> list[dict]:
     return out
 
 
-def write_draw(folder: Path, *, n=6, team_size=2, previous=None, conflicts=None,
-               units=None, roster=None, status="approved", key_share=0.5) -> dict:
+def write_draw(
+    folder: Path,
+    *,
+    n=6,
+    team_size=2,
+    previous=None,
+    conflicts=None,
+    units=None,
+    roster=None,
+    status="approved",
+    key_share=0.5,
+) -> dict:
     """A draw made with shuangsui.draw.algorithm alone, published in the layout draws.perform writes."""
     folder.mkdir(parents=True, exist_ok=True)
     units = units if units is not None else sample_pool()
     roster = roster if roster is not None else sample_roster()
-    conflicts = conflicts if conflicts is not None else {("ZF001", units[1].uscc),
-                                                         ("ZF004", units[3].uscc)}
+    conflicts = (
+        conflicts if conflicts is not None else {("ZF001", units[1].uscc), ("ZF004", units[3].uscc)}
+    )
     previous = previous or {}
     seed = draw.seed(SECRET, PUBLIC)
     pool_text = draw.pool_snapshot(units)
     roster_text = draw.roster_snapshot(roster, conflicts)
     (folder / "pool.csv").write_text(pool_text, encoding="utf-8", newline="\n")
     (folder / "roster.csv").write_text(roster_text, encoding="utf-8", newline="\n")
-    params = {"department": WH, "kind": "年度计划", "year": 2026, "round": 1, "units": n,
-              "ratio": None, "key_share": key_share, "team_size": team_size,
-              "industries": [], "public_value": PUBLIC, "inspection_date": ON.isoformat(),
-              "allow_shortfall": False, "max_per_inspector": None, "redraw_of": None,
-              "redraw_reason": None}
-    rec = {"algorithm": draw.ALGORITHM, "draw_id": DRAW_ID, "kind": "年度计划", "year": 2026,
-           "round": 1, "department": WH, "status": status, "params": params,
-           "code_version": "shuangsui 0.1.0",
-           "pool": {"sha256": draw.sha256_hex(pool_text), "size": len(units),
-                    "snapshot": "pool.csv"},
-           "roster": {"sha256": draw.sha256_hex(roster_text), "snapshot": "roster.csv"},
-           "commitment": draw.commitment(SECRET), "public_value": PUBLIC, "secret": SECRET,
-           "seed": seed, "targets": [], "teams": [], "current_teams": [],
-           "previous_inspectors": {k: sorted(v) for k, v in previous.items()},
-           "recusals": [], "refusal": None, "redraw_of": None, "redraw_reason": None,
-           "decision": {"by": None, "at": None, "reason": None}}
+    params = {
+        "department": WH,
+        "kind": "年度计划",
+        "year": 2026,
+        "round": 1,
+        "units": n,
+        "ratio": None,
+        "key_share": key_share,
+        "team_size": team_size,
+        "industries": [],
+        "public_value": PUBLIC,
+        "inspection_date": ON.isoformat(),
+        "allow_shortfall": False,
+        "max_per_inspector": None,
+        "redraw_of": None,
+        "redraw_reason": None,
+    }
+    rec = {
+        "algorithm": draw.ALGORITHM,
+        "draw_id": DRAW_ID,
+        "kind": "年度计划",
+        "year": 2026,
+        "round": 1,
+        "department": WH,
+        "status": status,
+        "params": params,
+        "code_version": "shuangsui 0.1.0",
+        "pool": {"sha256": draw.sha256_hex(pool_text), "size": len(units), "snapshot": "pool.csv"},
+        "roster": {"sha256": draw.sha256_hex(roster_text), "snapshot": "roster.csv"},
+        "commitment": draw.commitment(SECRET),
+        "public_value": PUBLIC,
+        "secret": SECRET,
+        "seed": seed,
+        "targets": [],
+        "teams": [],
+        "current_teams": [],
+        "previous_inspectors": {k: sorted(v) for k, v in previous.items()},
+        "recusals": [],
+        "refusal": None,
+        "redraw_of": None,
+        "redraw_reason": None,
+        "decision": {"by": None, "at": None, "reason": None},
+    }
     try:
         targets = draw.select_targets(units, seed, DRAW_ID, n, key_share)
-        teams = draw.assign_teams(targets, {u.uscc: u for u in units}, roster, conflicts, seed,
-                                  team_size=team_size, on=ON, previous=previous)
+        teams = draw.assign_teams(
+            targets,
+            {u.uscc: u for u in units},
+            roster,
+            conflicts,
+            seed,
+            team_size=team_size,
+            on=ON,
+            previous=previous,
+        )
     except (draw.DrawRefused, draw.TeamImpossible) as e:
         rec.update(status="refused", refusal=str(e))
     else:
-        rec["targets"] = [{"position": t.position, "uscc": t.uscc, "stratum": t.stratum,
-                           "rank": t.rank} for t in targets]
+        rec["targets"] = [
+            {"position": t.position, "uscc": t.uscc, "stratum": t.stratum, "rank": t.rank}
+            for t in targets
+        ]
         rec["teams"] = [{"uscc": t.uscc, "members": list(t.members)} for t in teams]
         rec["current_teams"] = current_of(teams, seed)
     save(folder, rec)
@@ -111,8 +166,16 @@ def test_an_honest_draw_matches_on_every_check(published):
     v = verify.verify_record(folder / "record.json")
     assert v.ok, v
     assert [c.name for c in v.checks] == [
-        "algorithm", "commitment", "seed", "pool snapshot", "roster snapshot", "targets",
-        "teams", "team rules (R2, R3)", "current teams"]
+        "algorithm",
+        "commitment",
+        "seed",
+        "pool snapshot",
+        "roster snapshot",
+        "targets",
+        "teams",
+        "team rules (R2, R3)",
+        "current teams",
+    ]
     assert not any(c.skipped for c in v.checks)
     assert v.lines()[-1] == "MATCH" and v.draw_id == DRAW_ID
 
@@ -140,7 +203,7 @@ def test_a_changed_seed_is_a_mismatch_showing_both(published):
     honest = rec["seed"]
     rec["seed"] = "0" * 64
     v = verify.verify_record(save(folder, rec))
-    assert set(failed(v)) == {"seed"}   # the draw itself is re-computed from the secret
+    assert set(failed(v)) == {"seed"}  # the draw itself is re-computed from the secret
     assert honest in failed(v)["seed"] and "0" * 64 in failed(v)["seed"]
 
 
@@ -150,13 +213,13 @@ def test_a_secret_other_than_the_committed_one_is_a_mismatch(published):
     rec["seed"] = draw.seed(rec["secret"], PUBLIC)
     f = failed(verify.verify_record(save(folder, rec)))
     assert "not the one committed to" in f["commitment"]
-    assert "targets" in f                 # another seed, another draw
+    assert "targets" in f  # another seed, another draw
 
 
 def test_one_changed_byte_of_the_pool_is_a_mismatch(published):
     folder, _ = published
     data = bytearray((folder / "pool.csv").read_bytes())
-    i = data.index(b"\n91370300000000000") + 18          # the last digit of a USCC
+    i = data.index(b"\n91370300000000000") + 18  # the last digit of a USCC
     data[i] = ord("9") if data[i] != ord("9") else ord("8")
     (folder / "pool.csv").write_bytes(bytes(data))
     detail = failed(verify.verify_record(folder / "record.json"))["pool snapshot"]
@@ -177,7 +240,7 @@ def test_a_pool_with_a_unit_twice_is_not_canonical(published):
     folder, rec = published
     text = (folder / "pool.csv").read_text("utf-8")
     uscc, stratum, rest = text.split("\n")[1].split(",", 2)
-    twin = f"{uscc},{'O' if stratum == 'K' else 'K'},{rest}"    # the same unit in both strata
+    twin = f"{uscc},{'O' if stratum == 'K' else 'K'},{rest}"  # the same unit in both strata
     text = text.replace(f"{uscc},{stratum},{rest}\n", f"{uscc},{stratum},{rest}\n{twin}\n")
     (folder / "pool.csv").write_text(text, encoding="utf-8", newline="\n")
     rec["pool"].update(sha256=draw.sha256_hex(text), size=rec["pool"]["size"] + 1)
@@ -204,14 +267,16 @@ def test_a_conflicted_inspector_on_a_team_is_caught(tmp_path):
     rec["teams"][0]["members"][1] = "ZF003"
     rec["current_teams"][0]["members"] = rec["teams"][0]["members"]
     f = failed(verify.verify_record(save(folder, rec)))
-    assert "inspector ZF003 has a conflict of interest (回避关系) with the unit (R3)" in \
-        f["team rules (R2, R3)"]
+    assert (
+        "inspector ZF003 has a conflict of interest (回避关系) with the unit (R3)"
+        in f["team rules (R2, R3)"]
+    )
     assert "teams" in f
 
 
 def test_an_unqualified_or_lone_inspector_is_caught(published):
     folder, rec = published
-    rec["teams"][0]["members"] = ["ZF005"]          # 执法证 expired at the start of 2026
+    rec["teams"][0]["members"] = ["ZF005"]  # 执法证 expired at the start of 2026
     f = failed(verify.verify_record(save(folder, rec)))["team rules (R2, R3)"]
     assert "1 member(s), at least 2 are required (R2)" in f
     assert "ZF005 is not qualified on 2026-12-10" in f
@@ -232,12 +297,21 @@ def test_a_committed_draw_checks_only_the_commitment_stage(published):
 def test_a_commitment_file_verifies_its_pool_and_roster(published):
     """commitment.json, published before the draw, has no status and a flat roster hash."""
     folder, rec = published
-    pre = {"draw_id": DRAW_ID, "algorithm": draw.ALGORITHM, "params": rec["params"],
-           "pool": {"sha256": rec["pool"]["sha256"], "size": 30, "key": sum(
-               u.stratum == draw.KEY for u in sample_pool())},
-           "roster_sha256": rec["roster"]["sha256"], "code_version": "shuangsui 0.1.0",
-           "commitment": rec["commitment"], "public_value": PUBLIC,
-           "committed_at": "2026-11-26T02:00:00Z"}
+    pre = {
+        "draw_id": DRAW_ID,
+        "algorithm": draw.ALGORITHM,
+        "params": rec["params"],
+        "pool": {
+            "sha256": rec["pool"]["sha256"],
+            "size": 30,
+            "key": sum(u.stratum == draw.KEY for u in sample_pool()),
+        },
+        "roster_sha256": rec["roster"]["sha256"],
+        "code_version": "shuangsui 0.1.0",
+        "commitment": rec["commitment"],
+        "public_value": PUBLIC,
+        "committed_at": "2026-11-26T02:00:00Z",
+    }
     path = folder / "commitment.json"
     path.write_text(json.dumps(pre, ensure_ascii=False), encoding="utf-8")
     v = verify.verify_record(path)
@@ -263,7 +337,7 @@ def test_previous_inspectors_in_the_record_are_part_of_the_draw(tmp_path):
     first = plain["teams"][0]
     previous = {first["uscc"]: set(first["members"])}
     rec = write_draw(tmp_path / "b", previous=previous)
-    assert rec["teams"][0]["members"] != first["members"]      # avoided this time
+    assert rec["teams"][0]["members"] != first["members"]  # avoided this time
     assert not set(rec["teams"][0]["members"]) & set(first["members"])
     assert verify.verify_record(tmp_path / "b" / "record.json").ok
     rec["previous_inspectors"] = {}
@@ -275,29 +349,41 @@ def test_recusals_are_replayed_in_rank_order(published):
     folder, rec = published
     seed = draw.seed(SECRET, PUBLIC)
     units = {u.uscc: u for u in sample_pool()}
-    roster, conflicts = sample_roster(), {("ZF001", sample_pool()[1].uscc),
-                                          ("ZF004", sample_pool()[3].uscc)}
+    roster, conflicts = (
+        sample_roster(),
+        {("ZF001", sample_pool()[1].uscc), ("ZF004", sample_pool()[3].uscc)},
+    )
     team = rec["teams"][0]
     uscc, leaving = team["uscc"], team["members"][0]
     now = {t["uscc"]: list(t["members"]) for t in rec["teams"]}
     cap = draw.team_cap(None, [units[t["uscc"]] for t in rec["targets"]], 2, roster, ON)
-    new = verify.expected_replacement(now, uscc, leaving, units[uscc], roster, conflicts,
-                                      seed, ON, set(), set(), cap)
+    new = verify.expected_replacement(
+        now, uscc, leaving, units[uscc], roster, conflicts, seed, ON, set(), set(), cap
+    )
     assert new and new not in team["members"]
-    rec["recusals"] = [{"uscc": uscc, "inspector_id": leaving, "decision": "approved",
-                        "replacement": new},
-                       {"uscc": uscc, "inspector_id": team["members"][1],
-                        "decision": "rejected", "replacement": None}]
-    members = [new, team["members"][1]]          # he takes the lead's role
+    rec["recusals"] = [
+        {"uscc": uscc, "inspector_id": leaving, "decision": "approved", "replacement": new},
+        {
+            "uscc": uscc,
+            "inspector_id": team["members"][1],
+            "decision": "rejected",
+            "replacement": None,
+        },
+    ]
+    members = [new, team["members"][1]]  # he takes the lead's role
     rec["current_teams"][0] = {"uscc": uscc, "lead": new, "members": members}
     v = verify.verify_record(save(folder, rec))
     assert v.ok, v
     # a hand-picked replacement, even an eligible one, is a mismatch
-    other = next(i.inspector_id for i in roster if i.inspector_id not in (new, *team["members"])
-                 and i.qualified(units[uscc], ON) and (i.inspector_id, uscc) not in conflicts)
+    other = next(
+        i.inspector_id
+        for i in roster
+        if i.inspector_id not in (new, *team["members"])
+        and i.qualified(units[uscc], ON)
+        and (i.inspector_id, uscc) not in conflicts
+    )
     rec["recusals"][0]["replacement"] = other
-    rec["current_teams"][0] = {"uscc": uscc, "lead": other, "members": [other,
-                                                                        team["members"][1]]}
+    rec["current_teams"][0] = {"uscc": uscc, "lead": other, "members": [other, team["members"][1]]}
     detail = failed(verify.verify_record(save(folder, rec)))["recusals (R3)"]
     assert f"expected replacement {new}" in detail and f"recorded {other}" in detail
 
@@ -318,15 +404,18 @@ def test_a_refused_draw_verifies_its_refusal(tmp_path):
     assert v.ok, v
     assert "refused as recorded" in next(c for c in v.checks if c.name == "targets").detail
     rec["refusal"], rec["status"] = None, "drawn"
-    assert "the algorithm refuses this draw" in failed(verify.verify_record(
-        save(tmp_path, rec)))["targets"]
+    assert (
+        "the algorithm refuses this draw"
+        in failed(verify.verify_record(save(tmp_path, rec)))["targets"]
+    )
 
 
 def test_another_algorithm_or_a_broken_record_is_reported(published, tmp_path):
     folder, rec = published
     rec["algorithm"] = "shuangsui-draw-v0"
-    assert "this verifier implements" in failed(verify.verify_record(save(folder, rec)))[
-        "algorithm"]
+    assert (
+        "this verifier implements" in failed(verify.verify_record(save(folder, rec)))["algorithm"]
+    )
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     v = verify.verify_record(bad)
@@ -344,8 +433,9 @@ def test_a_draw_made_in_the_database_verifies(engine, tmp_path, monkeypatch):
     with engine.connect() as conn:
         prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=now.date())
     registry.apply(engine, prep, now=now - dt.timedelta(days=1))
-    spec = draws.Spec(department=WH, year=2026, units=20, inspection_date="2026-12-10",
-                      public_value=PUBLIC)
+    spec = draws.Spec(
+        department=WH, year=2026, units=20, inspection_date="2026-12-10", public_value=PUBLIC
+    )
     d = draws.commit(engine, spec, origin="verify-test", now=now)
     folder = draws.draws_dir() / d
     committed = verify.verify_record(folder / "commitment.json")
@@ -353,19 +443,27 @@ def test_a_draw_made_in_the_database_verifies(engine, tmp_path, monkeypatch):
     rec = draws.perform(engine, d, now=now)
     draws.decide(engine, d, approved=True, by="leader", now=now)
     for n, team in enumerate(rec["teams"][:2]):
-        rid = draws.request_recusal(engine, draw_id=d, uscc=team["uscc"],
-                                    inspector_id=team["members"][n % 2], reason="亲属在该单位任职",
-                                    origin=f"r{n}", now=now, actor="clerk")
+        rid = draws.request_recusal(
+            engine,
+            draw_id=d,
+            uscc=team["uscc"],
+            inspector_id=team["members"][n % 2],
+            reason="亲属在该单位任职",
+            origin=f"r{n}",
+            now=now,
+            actor="clerk",
+        )
         draws.decide_recusal(engine, rid, approved=True, by="leader", now=now)
     v = verify.verify_record(folder / "record.json")
     assert v.ok, v
-    assert "2 approved recusal(s)" in next(c for c in v.checks
-                                           if c.name == "recusals (R3)").detail
+    assert "2 approved recusal(s)" in next(c for c in v.checks if c.name == "recusals (R3)").detail
 
 
 def test_a_draw_refused_for_want_of_a_team_verifies_its_refusal(tmp_path):
-    roster = [Inspector("ZF001", WH, frozenset(), dt.date(2028, 1, 1), True),
-              Inspector("ZF002", GM, frozenset(), dt.date(2028, 1, 1), True)]
+    roster = [
+        Inspector("ZF001", WH, frozenset(), dt.date(2028, 1, 1), True),
+        Inspector("ZF002", GM, frozenset(), dt.date(2028, 1, 1), True),
+    ]
     units = [u for u in sample_pool() if u.department == WH]
     rec = write_draw(tmp_path, units=units, roster=roster, conflicts=set())
     assert rec["status"] == "refused" and rec["targets"] == []
@@ -383,12 +481,31 @@ def test_the_plain_python_script_in_the_docs_agrees(published):
     script = doc.split("<!-- plain-verify -->", 1)[1].split("```python\n", 1)[1].split("```")[0]
     folder, rec = published
     (folder / "check.py").write_text(script, encoding="utf-8")
-    out = subprocess.run([sys.executable, "check.py", "record.json", "pool.csv"], cwd=folder,
-                         capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["commitment", "True", "seed", "True", "pool", "hash", "True",
-                           "targets", "MATCH"]
+    out = subprocess.run(
+        [sys.executable, "check.py", "record.json", "pool.csv"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.split() == [
+        "commitment",
+        "True",
+        "seed",
+        "True",
+        "pool",
+        "hash",
+        "True",
+        "targets",
+        "MATCH",
+    ]
     rec["targets"][0], rec["targets"][1] = rec["targets"][1], rec["targets"][0]
     save(folder, rec)
-    out = subprocess.run([sys.executable, "check.py", "record.json"], cwd=folder,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "check.py", "record.json"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.rstrip().endswith("MISMATCH")

@@ -1,4 +1,5 @@
 """The official working-day calendar: holidays, 调休 make-up days, deadlines, overrides."""
+
 from __future__ import annotations
 
 import json
@@ -214,7 +215,11 @@ def test_override_file_defines_a_future_year(overrides):
                 "notice": f"国务院办公厅关于{year}年部分节假日安排的通知",
                 "holidays": [
                     {"date": f"{year}-01-01", "name": "元旦"},
-                    {"from": holiday_from.isoformat(), "to": holiday_to.isoformat(), "name": "春节"},
+                    {
+                        "from": holiday_from.isoformat(),
+                        "to": holiday_to.isoformat(),
+                        "name": "春节",
+                    },
                 ],
                 "makeup_working_days": [{"date": makeup.isoformat(), "name": "春节"}],
             }

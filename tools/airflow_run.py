@@ -4,6 +4,7 @@ Used by the end-to-end tests and by `make demo` (where the 分管领导's approv
 automatically, in demo mode only, by the user named "demo-auto-approver"). A response is
 recorded exactly as the Airflow UI's Required Actions page records it: in the HITL detail
 row, then the parked task is resumed."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # policy(task_id, map_index, subject, body) -> (chosen option, params_input) or None (skip)
 Policy = Callable[[str, int, str, str], "tuple[str, dict] | None"]
@@ -33,13 +34,14 @@ def respond(ti_id, option: str, params_input: dict, user: str) -> None:
         if detail.response_received:
             return
         detail.responded_by = {"id": user, "name": user}
-        detail.responded_at = datetime.now(timezone.utc)
+        detail.responded_at = datetime.now(UTC)
         detail.chosen_options = [option]
         detail.params_input = params_input
         s.add(detail)
         if ti.state in (TaskInstanceState.AWAITING_INPUT, TaskInstanceState.DEFERRED):
-            handle_event_submit(TriggerEvent(detail.as_resume_event_payload()),
-                                task_instance=ti, session=s)
+            handle_event_submit(
+                TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=s
+            )
 
 
 class Responder(threading.Thread):
@@ -62,12 +64,20 @@ class Responder(threading.Thread):
             try:
                 with create_session() as s:
                     waiting = s.execute(
-                        select(TaskInstance.id, TaskInstance.task_id, TaskInstance.map_index,
-                               HITLDetail.subject, HITLDetail.body)
+                        select(
+                            TaskInstance.id,
+                            TaskInstance.task_id,
+                            TaskInstance.map_index,
+                            HITLDetail.subject,
+                            HITLDetail.body,
+                        )
                         .join(HITLDetail, HITLDetail.ti_id == TaskInstance.id)
-                        .where(TaskInstance.dag_id == self.dag_id,
-                               TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
-                               HITLDetail.responded_at.is_(None))).all()
+                        .where(
+                            TaskInstance.dag_id == self.dag_id,
+                            TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+                            HITLDetail.responded_at.is_(None),
+                        )
+                    ).all()
                 for ti_id, task_id, map_index, subject, body in waiting:
                     answer = self.policy(task_id, map_index, subject, body or "")
                     if answer:
@@ -101,8 +111,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("dag_id")
     p.add_argument("--conf", default="{}")
-    p.add_argument("--approve-as", help="answer every approval with its first option as "
-                                        "this user (demo mode only)")
+    p.add_argument(
+        "--approve-as",
+        help="answer every approval with its first option as this user (demo mode only)",
+    )
     args = p.parse_args(argv)
     policy = (lambda *_: ("批准", {"reason": "演示模式自动批准"})) if args.approve_as else None
     dr = run(args.dag_id, json.loads(args.conf), policy, args.approve_as or "tester")

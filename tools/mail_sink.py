@@ -1,6 +1,7 @@
 """A mail sink for the demo: a real SMTP server on localhost that writes every message it
 receives as an .eml file (open them with any mail program). `python tools/mail_sink.py
 FOLDER --port 8025`; stops on SIGTERM."""
+
 from __future__ import annotations
 
 import argparse

@@ -2,4 +2,5 @@
 
 Plain Python, no Airflow import: the DAGs in dags/ call into these modules.
 """
+
 __version__ = "0.1.0"

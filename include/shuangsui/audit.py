@@ -1,5 +1,6 @@
 """The audit trail (痕迹化管理, 第七条(五)): append-only events, each carrying the hash of
 the one before, so an edited or removed row breaks the chain where it happened."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,22 +17,39 @@ GENESIS = "0" * 64
 
 def _digest(seq, occurred_at, actor, action, entity, entity_key, payload, prev_hash) -> str:
     body = json.dumps(
-        [seq, occurred_at.isoformat(timespec="microseconds"), actor, action, entity,
-         entity_key, payload, prev_hash],
-        ensure_ascii=False, separators=(",", ":"),
+        [
+            seq,
+            occurred_at.isoformat(timespec="microseconds"),
+            actor,
+            action,
+            entity,
+            entity_key,
+            payload,
+            prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def canonical(payload: dict) -> str:
     """The stored form of a payload: sorted keys, no spaces, UTF-8 text."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=str)
+    return json.dumps(
+        payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )
 
 
-def record(conn: Connection, action: str, payload: dict, *, actor: str = "system",
-           entity: str | None = None, entity_key: str | None = None,
-           now: dt.datetime | None = None) -> str:
+def record(
+    conn: Connection,
+    action: str,
+    payload: dict,
+    *,
+    actor: str = "system",
+    entity: str | None = None,
+    entity_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> str:
     """Append one event in the caller's transaction; returns its hash."""
     if conn.dialect.name == "postgresql":
         # One writer at a time extends the chain; a second waits instead of forking it.
@@ -40,13 +58,22 @@ def record(conn: Connection, action: str, payload: dict, *, actor: str = "system
         select(audit_event.c.seq, audit_event.c.hash).order_by(audit_event.c.seq.desc()).limit(1)
     ).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-    occurred_at = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
+    occurred_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     body = canonical(payload)
     digest = _digest(seq, occurred_at, actor, action, entity, entity_key, body, prev)
-    conn.execute(audit_event.insert().values(
-        seq=seq, occurred_at=occurred_at, actor=actor, action=action, entity=entity,
-        entity_key=entity_key, payload=body, prev_hash=prev, hash=digest,
-    ))
+    conn.execute(
+        audit_event.insert().values(
+            seq=seq,
+            occurred_at=occurred_at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_key=entity_key,
+            payload=body,
+            prev_hash=prev,
+            hash=digest,
+        )
+    )
     return digest
 
 
@@ -67,8 +94,9 @@ def verify(conn: Connection) -> ChainReport:
             return ChainReport(count, expected_seq, f"event {expected_seq} is missing")
         if r.prev_hash != prev:
             return ChainReport(count, r.seq, "prev_hash does not match the event before")
-        digest = _digest(r.seq, r.occurred_at, r.actor, r.action, r.entity, r.entity_key,
-                         r.payload, r.prev_hash)
+        digest = _digest(
+            r.seq, r.occurred_at, r.actor, r.action, r.entity, r.entity_key, r.payload, r.prev_hash
+        )
         if digest != r.hash:
             return ChainReport(count, r.seq, "content was changed after it was recorded")
         prev, expected_seq = r.hash, expected_seq + 1

@@ -1,4 +1,5 @@
 """`shuangsui`: the project's own commands (the DAGs call the same functions)."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,11 +12,12 @@ from shuangsui import config
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def cmd_migrate(args) -> int:
     from shuangsui import db
+
     db.upgrade(args.db)
     print(f"schema up to date: {db.engine(args.db).url.render_as_string()}")
     return 0
@@ -23,6 +25,7 @@ def cmd_migrate(args) -> int:
 
 def cmd_sample(args) -> int:
     from shuangsui import sample
+
     for p in sample.write_sample_set(Path(args.folder), today=dt.date.fromisoformat(args.today)):
         print(p)
     return 0
@@ -33,12 +36,14 @@ def cmd_sync(args) -> int:
     from shuangsui import db
     from shuangsui.intake import directories as registry
     from shuangsui.intake import quality_report as report
+
     engine = db.engine(args.db)
     now = _now()
     run_id = args.run_id or f"cli__{now:%Y%m%dT%H%M%S}"
     work = config.work_dir() / "registry_sync" / run_id
-    prepared = registry.prepare_run(engine, args.source, (), run_id=run_id,
-                                    today=now.date(), workdir=work, now=now)
+    prepared = registry.prepare_run(
+        engine, args.source, (), run_id=run_id, today=now.date(), workdir=work, now=now
+    )
     summary = registry.apply_run(engine, prepared, now=now, full_snapshot=not args.partial)
     path = report.quality_report(prepared, summary)
     print(json.dumps(summary["entities"], ensure_ascii=False))
@@ -48,6 +53,7 @@ def cmd_sync(args) -> int:
 
 def cmd_verify_audit(args) -> int:
     from shuangsui import audit, db
+
     with db.engine(args.db).connect() as conn:
         r = audit.verify(conn)
     if r.first_broken is None:
@@ -61,11 +67,14 @@ def cmd_plan(args) -> int:
     """Load annual plans from a file (the annual_plan DAG does the same)."""
     from shuangsui import db
     from shuangsui.draw import plan
+
     plans = plan.read_plans(Path(args.file))
     n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=_now())
     for p in plans:
-        print(f"{p.year} {p.department}: {p.planned_units} planned, {p.rounds} rounds, "
-              f"{p.random_units} at random ({p.units_for_round(1)} in round 1)")
+        print(
+            f"{p.year} {p.department}: {p.planned_units} planned, {p.rounds} rounds, "
+            f"{p.random_units} at random ({p.units_for_round(1)} in round 1)"
+        )
     print(f"{n} plan(s) changed")
     return 0
 
@@ -73,6 +82,7 @@ def cmd_plan(args) -> int:
 def cmd_verify(args) -> int:
     """Re-compute a draw from its published record; exit 1 on any mismatch."""
     from shuangsui.draw.verify import verify_record
+
     result = verify_record(Path(args.record), pool_path=args.pool, roster_path=args.roster)
     print("\n".join(result.lines()))
     return 0 if result.ok else 1
@@ -84,6 +94,7 @@ def cmd_draws(args) -> int:
 
     from shuangsui import db
     from shuangsui.draw import lifecycle as draws
+
     with db.engine(args.db).connect() as conn:
         names = dict(conn.execute(select(db.enterprise.c.uscc, db.enterprise.c.name)).all())
         staff = dict(conn.execute(select(db.inspector.c.inspector_id, db.inspector.c.name)).all())
@@ -91,16 +102,22 @@ def cmd_draws(args) -> int:
         for draw_id in ids:
             rec = draws.record(conn, draw_id)
             key = sum(t["stratum"] == "K" for t in rec["targets"])
-            print(f"{draw_id}  {rec['department']}  {rec['kind']}  status={rec['status']}  "
-                  f"units={len(rec['targets'])} (key {key}, other {len(rec['targets']) - key})"
-                  f"  pool={rec['pool']['size']}")
-            for t in rec["current_teams"][:args.teams]:
+            print(
+                f"{draw_id}  {rec['department']}  {rec['kind']}  status={rec['status']}  "
+                f"units={len(rec['targets'])} (key {key}, other {len(rec['targets']) - key})"
+                f"  pool={rec['pool']['size']}"
+            )
+            for t in rec["current_teams"][: args.teams]:
                 lead, *rest = [f"{staff.get(m, m)}({m})" for m in t["members"]]
-                print(f"    {t['uscc']} {names.get(t['uscc'], '')}: 组长 {lead}；"
-                      f"组员 {'、'.join(rest)}")
+                print(
+                    f"    {t['uscc']} {names.get(t['uscc'], '')}: 组长 {lead}；"
+                    f"组员 {'、'.join(rest)}"
+                )
             if len(rec["current_teams"]) > args.teams:
-                print(f"    … {len(rec['current_teams']) - args.teams} more in "
-                      f"{draws.draws_dir() / draw_id / 'record.json'}")
+                print(
+                    f"    … {len(rec['current_teams']) - args.teams} more in "
+                    f"{draws.draws_dir() / draw_id / 'record.json'}"
+                )
     return 0
 
 
@@ -110,9 +127,13 @@ def cmd_demo_results(args) -> int:
 
     from shuangsui import db, sample
     from shuangsui.draw import lifecycle as draws
+
     with db.engine(args.db).connect() as conn:
-        ids = conn.execute(select(db.draw.c.draw_id).where(
-            db.draw.c.status == "approved")).scalars().all()
+        ids = (
+            conn.execute(select(db.draw.c.draw_id).where(db.draw.c.status == "approved"))
+            .scalars()
+            .all()
+        )
         records = [draws.record(conn, i) for i in ids]
     df = sample.demo_results(records, dt.date.fromisoformat(args.today))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -126,9 +147,13 @@ def cmd_status(args) -> int:
     from sqlalchemy import func, select
 
     from shuangsui import audit, db
+
     with db.engine(args.db).connect() as conn:
-        for name, t in (("enterprises", db.enterprise), ("inspectors", db.inspector),
-                        ("conflicts", db.conflict)):
+        for name, t in (
+            ("enterprises", db.enterprise),
+            ("inspectors", db.inspector),
+            ("conflicts", db.conflict),
+        ):
             listed = conn.execute(select(func.count()).where(t.c.listed)).scalar_one()
             total = conn.execute(select(func.count()).select_from(t)).scalar_one()
             print(f"{name:12} listed {listed:>8}  of {total:>8}")
@@ -140,8 +165,11 @@ def cmd_status(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="shuangsui", description=__doc__)
-    p.add_argument("--db", help="business database URL (default: SHUANGSUI_DB_URL or "
-                                "the SQLite file in the data folder)")
+    p.add_argument(
+        "--db",
+        help="business database URL (default: SHUANGSUI_DB_URL or "
+        "the SQLite file in the data folder)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create or upgrade the business database schema")
     s = sub.add_parser("sample", help="write the bundled-style sample directory files")
@@ -149,8 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--today", default=dt.date.today().isoformat())
     s = sub.add_parser("sync", help="registry sync of a file or folder, without Airflow")
     s.add_argument("source")
-    s.add_argument("--partial", action="store_true",
-                   help="the files are not a full directory: never mark units as delisted")
+    s.add_argument(
+        "--partial",
+        action="store_true",
+        help="the files are not a full directory: never mark units as delisted",
+    )
     s.add_argument("--run-id")
     sub.add_parser("verify-audit", help="check the audit trail's hash chain")
     s = sub.add_parser("verify", help="re-compute a draw from its record and say if it matches")
@@ -159,18 +190,26 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--roster", help="roster snapshot (default: the one named in the record)")
     s = sub.add_parser("draws", help="list draws with their strata and teams")
     s.add_argument("--teams", type=int, default=3, help="teams to show per draw")
-    s = sub.add_parser("demo-results", help="write demonstration results (演示数据) "
-                                            "for the approved draws")
+    s = sub.add_parser(
+        "demo-results", help="write demonstration results (演示数据) for the approved draws"
+    )
     s.add_argument("out")
     s.add_argument("--today", default=dt.date.today().isoformat())
     s = sub.add_parser("plan", help="load annual plans (年度监督检查计划) from a file")
     s.add_argument("file")
     sub.add_parser("status", help="counts of the directories, quarantine and audit trail")
     args = p.parse_args(argv)
-    handler = {"migrate": cmd_migrate, "sample": cmd_sample, "sync": cmd_sync,
-               "verify-audit": cmd_verify_audit, "status": cmd_status,
-               "verify": cmd_verify, "plan": cmd_plan, "draws": cmd_draws,
-               "demo-results": cmd_demo_results}[args.command]
+    handler = {
+        "migrate": cmd_migrate,
+        "sample": cmd_sample,
+        "sync": cmd_sync,
+        "verify-audit": cmd_verify_audit,
+        "status": cmd_status,
+        "verify": cmd_verify,
+        "plan": cmd_plan,
+        "draws": cmd_draws,
+        "demo-results": cmd_demo_results,
+    }[args.command]
     return handler(args)
 
 

@@ -1,5 +1,6 @@
 """Settings from the environment. Nothing here is a secret; secrets live in Airflow
 connections or the environment of the deployment."""
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,9 @@ def bureau() -> dict:
     return {
         "name": env("SHUANGSUI_BUREAU_NAME", "淄博高新技术产业开发区安全生产监督管理局"),
         "short_name": env("SHUANGSUI_BUREAU_SHORT_NAME", "淄博高新区安监局"),
-        "doc_prefix": env("SHUANGSUI_DOC_PREFIX", "淄高新安监"),  # 发文字号: 淄高新安监抽〔2026〕3号
+        "doc_prefix": env(
+            "SHUANGSUI_DOC_PREFIX", "淄高新安监"
+        ),  # 发文字号: 淄高新安监抽〔2026〕3号
         "doc_kind": env("SHUANGSUI_DOC_KIND", "抽"),
         "address": env("SHUANGSUI_BUREAU_ADDRESS", "山东省淄博市高新区政通路135号"),
         "contact": env("SHUANGSUI_BUREAU_CONTACT", "执法监察科"),

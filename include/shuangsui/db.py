@@ -2,11 +2,23 @@
 
 The schema itself is created and changed only by the Alembic migrations in sql/; the
 tables below mirror it for SQLAlchemy Core queries."""
+
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-    create_engine, event,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
 )
 from sqlalchemy.engine import Engine
 
@@ -16,11 +28,24 @@ metadata = MetaData()
 
 
 enterprise_attrs = (
-    "name", "industry", "department", "key_enterprise", "risk_class", "status",
-    "address", "legal_rep",
+    "name",
+    "industry",
+    "department",
+    "key_enterprise",
+    "risk_class",
+    "status",
+    "address",
+    "legal_rep",
 )
 inspector_attrs = (
-    "name", "cert_no", "cert_expiry", "department", "industries", "active", "email", "phone",
+    "name",
+    "cert_no",
+    "cert_expiry",
+    "department",
+    "industries",
+    "active",
+    "email",
+    "phone",
 )
 conflict_attrs = ("reason", "source", "decision")
 
@@ -75,8 +100,12 @@ def _current(name, cols, key):
 
 def _history(name, cols):
     return Table(
-        name, metadata, Column("id", Integer, primary_key=True, autoincrement=True), *cols,
-        Column("valid_from", DateTime, nullable=False), Column("valid_to", DateTime),
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        *cols,
+        Column("valid_from", DateTime, nullable=False),
+        Column("valid_to", DateTime),
         Column("sync_run", String(250)),
     )
 
@@ -89,7 +118,8 @@ conflict = _current("conflict", _conflict_cols(), ("inspector_id", "uscc"))
 conflict_history = _history("conflict_history", _conflict_cols())
 
 checklist_item = Table(
-    "checklist_item", metadata,
+    "checklist_item",
+    metadata,
     Column("code", String(10), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("name", Text, nullable=False),
@@ -102,7 +132,8 @@ checklist_item = Table(
 )
 
 quarantine = Table(
-    "quarantine", metadata,
+    "quarantine",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", String(250), nullable=False),
     Column("entity", String(20), nullable=False),
@@ -117,7 +148,8 @@ quarantine = Table(
 )
 
 audit_event = Table(
-    "audit_event", metadata,
+    "audit_event",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("occurred_at", DateTime, nullable=False),
     Column("actor", String(100), nullable=False),
@@ -130,7 +162,8 @@ audit_event = Table(
 )
 
 annual_plan = Table(
-    "annual_plan", metadata,
+    "annual_plan",
+    metadata,
     Column("year", Integer, primary_key=True),
     Column("department", String(40), primary_key=True),
     Column("planned_units", Integer, nullable=False),
@@ -144,7 +177,8 @@ annual_plan = Table(
 )
 
 draw = Table(
-    "draw", metadata,
+    "draw",
+    metadata,
     Column("draw_id", String(80), primary_key=True),
     Column("origin", String(300), nullable=False, unique=True),
     Column("year", Integer, nullable=False),
@@ -173,7 +207,8 @@ draw = Table(
 )
 
 draw_selection = Table(
-    "draw_selection", metadata,
+    "draw_selection",
+    metadata,
     Column("draw_id", String(80), ForeignKey("draw.draw_id"), primary_key=True),
     Column("uscc", String(18), primary_key=True),
     Column("stratum", String(1), nullable=False),
@@ -182,7 +217,8 @@ draw_selection = Table(
 )
 
 team_assignment = Table(
-    "team_assignment", metadata,
+    "team_assignment",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
     Column("uscc", String(18), nullable=False),
@@ -196,7 +232,8 @@ team_assignment = Table(
 )
 
 recusal = Table(
-    "recusal", metadata,
+    "recusal",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("origin", String(300), nullable=False, unique=True),
     Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
@@ -212,7 +249,8 @@ recusal = Table(
 )
 
 document = Table(
-    "document", metadata,
+    "document",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
     Column("kind", String(20), nullable=False),
@@ -227,7 +265,8 @@ document = Table(
 )
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("message_key", String(200), nullable=False, unique=True),
     Column("draw_id", String(80), ForeignKey("draw.draw_id")),
@@ -244,6 +283,7 @@ outbox = Table(
     Column("sent_at", DateTime),
     Column("smtp_message_id", String(200)),
 )
+
 
 def _result_cols():
     return [
@@ -263,14 +303,23 @@ def _result_cols():
     ]
 
 
-result_attrs = ("started_on", "ended_on", "finding", "outcome", "serious", "rectification",
-                "rectified_on", "penalty_ref", "decided_on")
-inspection_result = _current("inspection_result", _result_cols(),
-                             ("draw_id", "uscc", "item_code"))
+result_attrs = (
+    "started_on",
+    "ended_on",
+    "finding",
+    "outcome",
+    "serious",
+    "rectification",
+    "rectified_on",
+    "penalty_ref",
+    "decided_on",
+)
+inspection_result = _current("inspection_result", _result_cols(), ("draw_id", "uscc", "item_code"))
 inspection_result_history = _history("inspection_result_history", _result_cols())
 
 publication = Table(
-    "publication", metadata,
+    "publication",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("draw_id", String(80), ForeignKey("draw.draw_id"), nullable=False),
     Column("uscc", String(18), nullable=False),
@@ -288,14 +337,24 @@ publication = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
-CURRENT = {"enterprises": enterprise, "inspectors": inspector, "conflicts": conflict,
-           "results": inspection_result}
-HISTORY = {
-    "enterprises": enterprise_history, "inspectors": inspector_history,
-    "conflicts": conflict_history, "results": inspection_result_history,
+CURRENT = {
+    "enterprises": enterprise,
+    "inspectors": inspector,
+    "conflicts": conflict,
+    "results": inspection_result,
 }
-ATTRS = {"enterprises": enterprise_attrs, "inspectors": inspector_attrs,
-         "conflicts": conflict_attrs, "results": result_attrs}
+HISTORY = {
+    "enterprises": enterprise_history,
+    "inspectors": inspector_history,
+    "conflicts": conflict_history,
+    "results": inspection_result_history,
+}
+ATTRS = {
+    "enterprises": enterprise_attrs,
+    "inspectors": inspector_attrs,
+    "conflicts": conflict_attrs,
+    "results": result_attrs,
+}
 
 
 def engine(url: str | None = None) -> Engine:
@@ -324,4 +383,3 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(config.sql_dir() / "migrations"))
     cfg.set_main_option("sqlalchemy.url", (url or config.db_url()).replace("%", "%%"))
     command.upgrade(cfg, revision)
-

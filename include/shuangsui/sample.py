@@ -8,6 +8,7 @@ Deterministic: each function takes a seed and all randomness comes from one
 ``random.Random(seed)`` (the bulk writer seeds numpy from it), so the bundled samples and
 the test fixtures are byte-identical on every run. The clock (``today``) is an argument.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,8 +45,15 @@ DEPARTMENT_OF = {ind: dept for dept, inds in DEPARTMENTS.items() for ind in inds
 
 # Share of each industry in the zone (第五条's key industries about 28%).
 INDUSTRY_WEIGHTS = {
-    "危险化学品": 0.15, "非煤矿山": 0.05, "冶金": 0.08,
-    "工贸": 0.22, "建材": 0.12, "机械": 0.16, "轻工": 0.12, "烟花爆竹": 0.01, "其他": 0.09,
+    "危险化学品": 0.15,
+    "非煤矿山": 0.05,
+    "冶金": 0.08,
+    "工贸": 0.22,
+    "建材": 0.12,
+    "机械": 0.16,
+    "轻工": 0.12,
+    "烟花爆竹": 0.01,
+    "其他": 0.09,
 }
 # Industry words in trade names. Same length per industry and no word+suffix collision
 # across industries, so the bulk writer can make names unique by construction.
@@ -93,37 +101,146 @@ REGIONS = {
 }
 ADDRESS_PREFIX = "山东省淄博市高新区"
 ROADS = (
-    "柳泉路", "鲁泰大道", "青龙山路", "政通路", "中润大道", "民祥路", "华光路", "西五路",
-    "西六路", "北京路", "天津路", "英才路", "裕民路", "泰美路", "宝山路", "万杰路",
-    "鲁山大道", "世纪路", "开发区大道", "高创园路",
+    "柳泉路",
+    "鲁泰大道",
+    "青龙山路",
+    "政通路",
+    "中润大道",
+    "民祥路",
+    "华光路",
+    "西五路",
+    "西六路",
+    "北京路",
+    "天津路",
+    "英才路",
+    "裕民路",
+    "泰美路",
+    "宝山路",
+    "万杰路",
+    "鲁山大道",
+    "世纪路",
+    "开发区大道",
+    "高创园路",
 )
 TOWNS = ("宝石镇", "卫固镇", "四宝山街道", "石桥街道")
 PARKS = ("工业园", "化工产业园", "科技工业园")
 
 # Surnames with rough weights (Shandong-flavoured) and pinyin for e-mail addresses.
 SURNAMES = (
-    ("王", "wang", 9), ("张", "zhang", 8), ("李", "li", 8), ("刘", "liu", 6), ("孙", "sun", 5),
-    ("高", "gao", 3), ("徐", "xu", 3), ("陈", "chen", 3), ("杨", "yang", 3), ("赵", "zhao", 3),
-    ("马", "ma", 2), ("于", "yu", 2), ("韩", "han", 2), ("郭", "guo", 2), ("周", "zhou", 2),
-    ("吴", "wu", 2), ("毕", "bi", 2), ("翟", "zhai", 2), ("耿", "geng", 1), ("巩", "gong", 1),
-    ("蒲", "pu", 1), ("崔", "cui", 2), ("田", "tian", 2), ("任", "ren", 1), ("姜", "jiang", 2),
-    ("房", "fang", 1), ("边", "bian", 1), ("董", "dong", 2), ("宋", "song", 2), ("曹", "cao", 1),
-    ("袁", "yuan", 1), ("冯", "feng", 1), ("魏", "wei", 1), ("薛", "xue", 1), ("丁", "ding", 1),
-    ("谢", "xie", 1), ("唐", "tang", 1), ("程", "cheng", 1), ("朱", "zhu", 1), ("胡", "hu", 1),
+    ("王", "wang", 9),
+    ("张", "zhang", 8),
+    ("李", "li", 8),
+    ("刘", "liu", 6),
+    ("孙", "sun", 5),
+    ("高", "gao", 3),
+    ("徐", "xu", 3),
+    ("陈", "chen", 3),
+    ("杨", "yang", 3),
+    ("赵", "zhao", 3),
+    ("马", "ma", 2),
+    ("于", "yu", 2),
+    ("韩", "han", 2),
+    ("郭", "guo", 2),
+    ("周", "zhou", 2),
+    ("吴", "wu", 2),
+    ("毕", "bi", 2),
+    ("翟", "zhai", 2),
+    ("耿", "geng", 1),
+    ("巩", "gong", 1),
+    ("蒲", "pu", 1),
+    ("崔", "cui", 2),
+    ("田", "tian", 2),
+    ("任", "ren", 1),
+    ("姜", "jiang", 2),
+    ("房", "fang", 1),
+    ("边", "bian", 1),
+    ("董", "dong", 2),
+    ("宋", "song", 2),
+    ("曹", "cao", 1),
+    ("袁", "yuan", 1),
+    ("冯", "feng", 1),
+    ("魏", "wei", 1),
+    ("薛", "xue", 1),
+    ("丁", "ding", 1),
+    ("谢", "xie", 1),
+    ("唐", "tang", 1),
+    ("程", "cheng", 1),
+    ("朱", "zhu", 1),
+    ("胡", "hu", 1),
 )
 GIVEN = (
-    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"),
-    ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"),
-    ("杰", "jie"), ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀", "xiu"), ("霞", "xia"),
-    ("平", "ping"), ("刚", "gang"), ("桂", "gui"), ("英", "ying"), ("华", "hua"), ("玉", "yu"),
-    ("建", "jian"), ("国", "guo"), ("志", "zhi"), ("文", "wen"), ("海", "hai"), ("波", "bo"),
-    ("鹏", "peng"), ("飞", "fei"), ("红", "hong"), ("梅", "mei"), ("峰", "feng"), ("斌", "bin"),
-    ("辉", "hui"), ("宁", "ning"), ("晓", "xiao"), ("东", "dong"), ("亮", "liang"), ("林", "lin"),
-    ("成", "cheng"), ("新", "xin"), ("春", "chun"), ("庆", "qing"), ("德", "de"), ("立", "li"),
-    ("永", "yong"), ("健", "jian"), ("俊", "jun"), ("慧", "hui"), ("琳", "lin"), ("颖", "ying"),
-    ("婷", "ting"), ("雪", "xue"), ("倩", "qian"), ("鑫", "xin"), ("凯", "kai"), ("浩", "hao"),
-    ("宇", "yu"), ("博", "bo"), ("帅", "shuai"), ("振", "zhen"), ("兴", "xing"), ("光", "guang"),
-    ("学", "xue"), ("忠", "zhong"), ("民", "min"), ("金", "jin"), ("利", "li"), ("荣", "rong"),
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀", "xiu"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("桂", "gui"),
+    ("英", "ying"),
+    ("华", "hua"),
+    ("玉", "yu"),
+    ("建", "jian"),
+    ("国", "guo"),
+    ("志", "zhi"),
+    ("文", "wen"),
+    ("海", "hai"),
+    ("波", "bo"),
+    ("鹏", "peng"),
+    ("飞", "fei"),
+    ("红", "hong"),
+    ("梅", "mei"),
+    ("峰", "feng"),
+    ("斌", "bin"),
+    ("辉", "hui"),
+    ("宁", "ning"),
+    ("晓", "xiao"),
+    ("东", "dong"),
+    ("亮", "liang"),
+    ("林", "lin"),
+    ("成", "cheng"),
+    ("新", "xin"),
+    ("春", "chun"),
+    ("庆", "qing"),
+    ("德", "de"),
+    ("立", "li"),
+    ("永", "yong"),
+    ("健", "jian"),
+    ("俊", "jun"),
+    ("慧", "hui"),
+    ("琳", "lin"),
+    ("颖", "ying"),
+    ("婷", "ting"),
+    ("雪", "xue"),
+    ("倩", "qian"),
+    ("鑫", "xin"),
+    ("凯", "kai"),
+    ("浩", "hao"),
+    ("宇", "yu"),
+    ("博", "bo"),
+    ("帅", "shuai"),
+    ("振", "zhen"),
+    ("兴", "xing"),
+    ("光", "guang"),
+    ("学", "xue"),
+    ("忠", "zhong"),
+    ("民", "min"),
+    ("金", "jin"),
+    ("利", "li"),
+    ("荣", "rong"),
 )
 
 RISK_WEIGHTS = (0.15, 0.40, 0.33, 0.12)
@@ -133,8 +250,24 @@ KEY_SHARE_OTHERS = 0.10  # 重点企业 outside the key industries
 
 EMAIL_DOMAIN = "ajj.zbgx.example.cn"
 MOBILE_PREFIXES = tuple(f"13{d}" for d in range(10)) + (
-    "150", "151", "152", "153", "155", "156", "157", "158", "159",
-    "180", "181", "182", "183", "185", "186", "187", "188", "189",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
 )
 CONFLICT_REASONS = {
     "近亲属任该单位负责人": 0.25,
@@ -213,10 +346,19 @@ def enterprises(n: int = 3000, seed: int = DEFAULT_SEED) -> pd.DataFrame:
                 break
         codes.add(code)
         names.add(name)
-        rows.append((
-            code, name, industry, DEPARTMENT_OF[industry], "是" if key else "否", risk, status,
-            _address(rng), _person(rng)[0],
-        ))
+        rows.append(
+            (
+                code,
+                name,
+                industry,
+                DEPARTMENT_OF[industry],
+                "是" if key else "否",
+                risk,
+                status,
+                _address(rng),
+                _person(rng)[0],
+            )
+        )
     return pd.DataFrame(rows, columns=ENTERPRISE_HEADERS)
 
 
@@ -233,7 +375,9 @@ def inspectors(n: int = 60, seed: int = DEFAULT_SEED, today: date = DEFAULT_TODA
     rng.shuffle(roster)
 
     expired = set(rng.sample(range(n), max(1, round(n * 0.05)))) if n else set()
-    inactive = set(rng.sample(sorted(set(range(n)) - expired), min(n - len(expired), max(1, n // 30))))
+    inactive = set(
+        rng.sample(sorted(set(range(n)) - expired), min(n - len(expired), max(1, n // 30)))
+    )
     width = max(3, len(str(n)))
     people: set[str] = set()
     certs: set[str] = set()
@@ -268,15 +412,25 @@ def inspectors(n: int = 60, seed: int = DEFAULT_SEED, today: date = DEFAULT_TODA
         certs.add(cert)
         emails.add(email)
         phones.add(phone)
-        rows.append((
-            f"ZF{i + 1:0{width}d}", name, cert, expiry.isoformat(), dept, "、".join(industries),
-            "否" if i in inactive else "是", f"{email}@{EMAIL_DOMAIN}", phone,
-        ))
+        rows.append(
+            (
+                f"ZF{i + 1:0{width}d}",
+                name,
+                cert,
+                expiry.isoformat(),
+                dept,
+                "、".join(industries),
+                "否" if i in inactive else "是",
+                f"{email}@{EMAIL_DOMAIN}",
+                phone,
+            )
+        )
     return pd.DataFrame(rows, columns=INSPECTOR_HEADERS)
 
 
-def conflicts(enterprises_df: pd.DataFrame, inspectors_df: pd.DataFrame, n: int = 40,
-              seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def conflicts(
+    enterprises_df: pd.DataFrame, inspectors_df: pd.DataFrame, n: int = 40, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
     """n invented 回避 relations, mostly within each inspector's own industries."""
     rng = random.Random(seed)
     e_code, e_ind, e_status = ENTERPRISE_HEADERS[0], ENTERPRISE_HEADERS[2], ENTERPRISE_HEADERS[6]
@@ -298,7 +452,9 @@ def conflicts(enterprises_df: pd.DataFrame, inspectors_df: pd.DataFrame, n: int 
             continue
         seen.add((inspector, code))
         reason = _choice(rng, CONFLICT_REASONS)
-        source = CONFLICT_SOURCES[1 if rng.random() < (0.6 if reason == FOUND_IN_DATA else 0.1) else 0]
+        source = CONFLICT_SOURCES[
+            1 if rng.random() < (0.6 if reason == FOUND_IN_DATA else 0.1) else 0
+        ]
         decision = rng.choices(CONFLICT_DECISIONS, (0.85, 0.10, 0.05))[0]
         rows.append((inspector, code, reason, source, decision))
     return pd.DataFrame(rows, columns=CONFLICT_HEADERS)
@@ -311,8 +467,9 @@ def write_csv(df: pd.DataFrame, path: Path | str, encoding: str = "utf-8") -> Pa
     return path
 
 
-def write_sample_set(folder: Path | str, today: date = DEFAULT_TODAY,
-                     seed: int = DEFAULT_SEED) -> list[Path]:
+def write_sample_set(
+    folder: Path | str, today: date = DEFAULT_TODAY, seed: int = DEFAULT_SEED
+) -> list[Path]:
     """Write enterprises.csv, inspectors.csv (UTF-8 with BOM, as Excel saves it) and conflicts.csv."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -331,8 +488,8 @@ def write_sample_set(folder: Path | str, today: date = DEFAULT_TODAY,
 
 _WORDS_PER_INDUSTRY = len(INDUSTRY_WORDS[INDUSTRIES[0]])
 _NAME_CAPACITY = len(TRADE_CHARS) ** 3 * _WORDS_PER_INDUSTRY * len(SUFFIX_WEIGHTS)
-_MA_CAPACITY = 31 ** 6
-_OLD_CAPACITY = 4 * 10 ** 7  # first digit 1/2/6/7, then 7 digits
+_MA_CAPACITY = 31**6
+_OLD_CAPACITY = 4 * 10**7  # first digit 1/2/6/7, then 7 digits
 
 
 def _check_name_tables() -> None:
@@ -340,7 +497,9 @@ def _check_name_tables() -> None:
     assert len(set(TRADE_CHARS)) == len(TRADE_CHARS) == 100
     assert all(len(w) == _WORDS_PER_INDUSTRY for w in INDUSTRY_WORDS.values())
     assert set(INDUSTRY_WORDS) == set(INDUSTRIES) == set(INDUSTRY_WEIGHTS)
-    tails = [w + s for ws in INDUSTRY_WORDS.values() for w in ws for ss in SUFFIXES.values() for s in ss]
+    tails = [
+        w + s for ws in INDUSTRY_WORDS.values() for w in ws for ss in SUFFIXES.values() for s in ss
+    ]
     assert len(tails) == len(set(tails)), "a word+suffix appears twice"
 
 
@@ -380,8 +539,9 @@ _USCC_WEIGHTS = np.asarray(uscc.WEIGHTS, dtype=np.int64)
 _ORG_W = np.asarray(_ORG_WEIGHTS, dtype=np.int64)
 
 
-def _bulk_codes(i: np.ndarray, is_ma: np.ndarray, category: np.ndarray, region: np.ndarray,
-                perm_old, perm_ma) -> np.ndarray:
+def _bulk_codes(
+    i: np.ndarray, is_ma: np.ndarray, category: np.ndarray, region: np.ndarray, perm_old, perm_ma
+) -> np.ndarray:
     """USCCs for row numbers i; unique because each organization code is a bijection of i."""
     m = len(i)
     org = np.empty((m, 9), dtype=np.uint8)
@@ -389,8 +549,8 @@ def _bulk_codes(i: np.ndarray, is_ma: np.ndarray, category: np.ndarray, region: 
     old = ~is_ma
     v = perm_old(i[old])
     d = np.empty((len(v), 8), dtype=np.int64)
-    d[:, 0] = np.asarray([1, 2, 6, 7])[v // 10 ** 7]  # old codes start 1/2/6/7
-    d[:, 1:] = _digits(v % 10 ** 7, 10, 7)
+    d[:, 0] = np.asarray([1, 2, 6, 7])[v // 10**7]  # old codes start 1/2/6/7
+    d[:, 1:] = _digits(v % 10**7, 10, 7)
     org[old, :8] = d + ord("0")
     org_value[old] = d
     d = _digits(perm_ma(i[is_ma]), 31, 6)
@@ -412,19 +572,24 @@ def _bulk_codes(i: np.ndarray, is_ma: np.ndarray, category: np.ndarray, region: 
     return _ascii_rows(mat)
 
 
-def write_large_enterprises(path: Path | str, n: int, seed: int = DEFAULT_SEED,
-                            chunk_size: int = 200_000) -> Path:
+def write_large_enterprises(
+    path: Path | str, n: int, seed: int = DEFAULT_SEED, chunk_size: int = 200_000
+) -> Path:
     """Stream n valid enterprise rows (unique USCCs and names) to a UTF-8 CSV, chunk by chunk."""
     capacity = min(_NAME_CAPACITY, _MA_CAPACITY, _OLD_CAPACITY)
     if n > capacity:
-        raise ValueError(f"n={n} exceeds the {capacity} unique codes and names this writer can make")
+        raise ValueError(
+            f"n={n} exceeds the {capacity} unique codes and names this writer can make"
+        )
     rng = random.Random(seed)
     gen = np.random.default_rng(rng.getrandbits(128))
     perm_old, perm_ma = _affine(rng, _OLD_CAPACITY), _affine(rng, _MA_CAPACITY)
     # Names are unique because (trade characters, word[, suffix]) is a bijection of the row
     # number; the suffix joins the bijection only when n needs it, else it keeps its weights.
     suffix_in_name = n > _NAME_CAPACITY // len(SUFFIX_WEIGHTS)
-    perm_name = _affine(rng, _NAME_CAPACITY if suffix_in_name else _NAME_CAPACITY // len(SUFFIX_WEIGHTS))
+    perm_name = _affine(
+        rng, _NAME_CAPACITY if suffix_in_name else _NAME_CAPACITY // len(SUFFIX_WEIGHTS)
+    )
 
     industries = np.asarray(INDUSTRIES, dtype=object)
     ind_p = np.asarray([INDUSTRY_WEIGHTS[x] for x in INDUSTRIES])
@@ -440,8 +605,10 @@ def write_large_enterprises(path: Path | str, n: int, seed: int = DEFAULT_SEED,
     region_p = np.asarray([REGIONS[r] for r in regions])
     trade = np.asarray(list(TRADE_CHARS), dtype=object)
     places = np.asarray(ROADS + tuple(t + p for t in TOWNS for p in PARKS), dtype=object)
-    place_p = np.asarray([0.8 / len(ROADS)] * len(ROADS) + [0.2 / (len(places) - len(ROADS))]
-                         * (len(places) - len(ROADS)))
+    place_p = np.asarray(
+        [0.8 / len(ROADS)] * len(ROADS)
+        + [0.2 / (len(places) - len(ROADS))] * (len(places) - len(ROADS))
+    )
     surnames = np.asarray([s[0] for s in SURNAMES], dtype=object)
     surname_p = np.asarray([s[2] for s in SURNAMES], dtype=float)
     surname_p /= surname_p.sum()
@@ -458,13 +625,17 @@ def write_large_enterprises(path: Path | str, n: int, seed: int = DEFAULT_SEED,
             m = len(i)
             ind = gen.choice(len(industries), size=m, p=ind_p)
             key = is_key_industry[ind] | (gen.random(m) < KEY_SHARE_OTHERS)
-            risk = np.where(key, gen.choice(4, size=m, p=RISK_WEIGHTS_KEY),
-                            gen.choice(4, size=m, p=RISK_WEIGHTS))
+            risk = np.where(
+                key,
+                gen.choice(4, size=m, p=RISK_WEIGHTS_KEY),
+                gen.choice(4, size=m, p=RISK_WEIGHTS),
+            )
             cat = gen.choice(3, size=m, p=list(CATEGORY_WEIGHTS.values()))
             cat = np.where((cat == 2) & ~coop_ok[ind], 0, cat)
             region = gen.choice(len(regions), size=m, p=region_p)
-            codes = _bulk_codes(i, gen.random(m) >= 0.35, cat_bytes[cat], region_bytes[region],
-                                perm_old, perm_ma)
+            codes = _bulk_codes(
+                i, gen.random(m) >= 0.35, cat_bytes[cat], region_bytes[region], perm_old, perm_ma
+            )
 
             j = perm_name(i)  # mixed radix: 3 trade characters, word[, suffix]
             if suffix_in_name:
@@ -480,13 +651,29 @@ def write_large_enterprises(path: Path | str, n: int, seed: int = DEFAULT_SEED,
             number = np.where(place < len(ROADS), gen.integers(1, 400, m), gen.integers(1, 89, m))
             address = ADDRESS_PREFIX + places[place] + number.astype("U3").astype(object) + "号"
             two = gen.random(m) >= 0.3
-            person = (surnames[gen.choice(len(surnames), size=m, p=surname_p)]
-                      + given[gen.integers(0, len(given), m)]
-                      + np.where(two, given[gen.integers(0, len(given), m)], ""))
-            frame = pd.DataFrame(dict(zip(ENTERPRISE_HEADERS, (
-                codes, names, industries[ind], departments[ind], yes_no[key.astype(int)],
-                risks[risk], statuses[gen.choice(4, size=m, p=STATUS_WEIGHTS)], address, person,
-            ))))
+            person = (
+                surnames[gen.choice(len(surnames), size=m, p=surname_p)]
+                + given[gen.integers(0, len(given), m)]
+                + np.where(two, given[gen.integers(0, len(given), m)], "")
+            )
+            frame = pd.DataFrame(
+                dict(
+                    zip(
+                        ENTERPRISE_HEADERS,
+                        (
+                            codes,
+                            names,
+                            industries[ind],
+                            departments[ind],
+                            yes_no[key.astype(int)],
+                            risks[risk],
+                            statuses[gen.choice(4, size=m, p=STATUS_WEIGHTS)],
+                            address,
+                            person,
+                        ),
+                    )
+                )
+            )
             frame.to_csv(fh, header=start == 0, index=False, lineterminator="\n")
     return path
 
@@ -509,24 +696,49 @@ def demo_results(records: list[dict], today: date, seed: int = DEFAULT_SEED) -> 
     rows = []
     for rec in records:
         for t in rec["targets"]:
-            base = {"抽查任务编号": rec["draw_id"], "统一社会信用代码": t["uscc"],
-                    "检查开始日期": today.isoformat(), "检查结束日期": today.isoformat()}
+            base = {
+                "抽查任务编号": rec["draw_id"],
+                "统一社会信用代码": t["uscc"],
+                "检查开始日期": today.isoformat(),
+                "检查结束日期": today.isoformat(),
+            }
             roll = rng.random()
             if roll < 0.7:
-                rows.append({**base, "检查事项编号": "全部", "检查结果": "未发现问题",
-                             "检查发现": DEMO_MARK + "未发现问题", "严重违法": "否"})
+                rows.append(
+                    {
+                        **base,
+                        "检查事项编号": "全部",
+                        "检查结果": "未发现问题",
+                        "检查发现": DEMO_MARK + "未发现问题",
+                        "严重违法": "否",
+                    }
+                )
                 continue
             code = rng.choice(sorted(_DEMO_FINDINGS))
             if roll < 0.95:
                 done = rng.random() < 0.5
-                rows.append({**base, "检查事项编号": code, "检查结果": "责令限期整改",
-                             "检查发现": DEMO_MARK + _DEMO_FINDINGS[code], "严重违法": "否",
-                             "整改状态": "已整改" if done else "整改中",
-                             "整改完成日期": today.isoformat() if done else ""})
+                rows.append(
+                    {
+                        **base,
+                        "检查事项编号": code,
+                        "检查结果": "责令限期整改",
+                        "检查发现": DEMO_MARK + _DEMO_FINDINGS[code],
+                        "严重违法": "否",
+                        "整改状态": "已整改" if done else "整改中",
+                        "整改完成日期": today.isoformat() if done else "",
+                    }
+                )
             else:
-                rows.append({**base, "检查事项编号": code, "检查结果": "立案查处",
-                             "检查发现": DEMO_MARK + _DEMO_FINDINGS[code], "严重违法": "是",
-                             "整改状态": "整改中",
-                             "处罚决定书文号": f"淄高新安监罚〔{today.year}〕{len(rows) + 1}号",
-                             "处罚决定日期": today.isoformat()})
+                rows.append(
+                    {
+                        **base,
+                        "检查事项编号": code,
+                        "检查结果": "立案查处",
+                        "检查发现": DEMO_MARK + _DEMO_FINDINGS[code],
+                        "严重违法": "是",
+                        "整改状态": "整改中",
+                        "处罚决定书文号": f"淄高新安监罚〔{today.year}〕{len(rows) + 1}号",
+                        "处罚决定日期": today.isoformat(),
+                    }
+                )
     return pd.DataFrame(rows)

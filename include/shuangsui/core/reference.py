@@ -1,5 +1,6 @@
 """Reference data of the bureau: industries (行业), departments (科室), statuses, and the
 columns of the landing files with the Chinese headers clerks actually use."""
+
 from __future__ import annotations
 
 # 第五条: the key industries (重点行业领域) whose units make up >=50% of every draw.
@@ -15,8 +16,12 @@ DEPARTMENTS = {
 }
 
 # Short codes of the 科室, used in draw ids (file names stay ASCII).
-DEPARTMENT_CODES = {"危险化学品监管科": "WH", "非煤矿山监管科": "FM", "冶金工贸监管科": "YJ",
-                    "综合监督管理科": "ZH"}
+DEPARTMENT_CODES = {
+    "危险化学品监管科": "WH",
+    "非煤矿山监管科": "FM",
+    "冶金工贸监管科": "YJ",
+    "综合监督管理科": "ZH",
+}
 DRAW_KINDS = ("年度计划", "专项治理", "暗访暗查", "综合督导")
 
 ENTERPRISE_STATUSES = ("存续", "停产", "注销", "吊销")  # 经营状态

@@ -3,6 +3,7 @@
 18 characters from a 31-character alphabet (digits and upper-case letters without
 I, O, Z, S, V). The 18th is a check digit over the first 17 with weights 3^i mod 31.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,7 +61,8 @@ def format_and_valid(codes) -> tuple[np.ndarray, np.ndarray]:
     out = np.zeros(len(codes), dtype=bool)
     fmt = np.fromiter(
         (isinstance(c, str) and PATTERN.match(c) is not None for c in codes),
-        dtype=bool, count=len(codes),
+        dtype=bool,
+        count=len(codes),
     )
     if fmt.any():
         joined = "".join(codes[fmt]).encode("ascii")

@@ -36,18 +36,19 @@ holidays package still answers, with holidays estimated from the lunar calendar 
 The year calendars are built once per year and cached; the override file is re-read
 when its path, modification time or size changes.
 """
+
 from __future__ import annotations
 
 import bisect
 import json
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 import chinese_calendar
 from chinese_calendar import constants as _cc
@@ -311,7 +312,7 @@ def _holidays_notice_years() -> frozenset[int]:
     return frozenset(int(y) for y in special)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays_year_cached(year: int) -> tuple[tuple[tuple[date, str], ...], tuple[date, ...]]:
     import holidays
 
@@ -475,7 +476,7 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
     notice = entry.get("notice")
     if not isinstance(notice, str) or not notice.strip():
         raise CalendarOverrideError(
-            f'{where}.notice: give the title and number of the State Council notice, e.g. '
+            f"{where}.notice: give the title and number of the State Council notice, e.g. "
             f'"国务院办公厅关于{year}年部分节假日安排的通知（国办发明电〔{year - 1}〕N号）"'
         )
     url = entry.get("url")

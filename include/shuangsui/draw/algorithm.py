@@ -9,6 +9,7 @@ anyone can re-run it from a published record (see docs/draw-algorithm.md).
 All hashes are lowercase hex of SHA-256 over UTF-8 text. Orders never depend on the order
 rows come from a database; ties (impossible in practice) break on the identifier.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,8 +46,9 @@ def _digests(prefix, tails: list[bytes]) -> list[bytes]:
 def _digest_stream(prefix, texts: list[str], chunk: int = 16384):
     """_digests of many texts, a chunk at a time (bounded memory), as one iterator."""
     return chain.from_iterable(
-        _digests(prefix, [t.encode("utf-8") for t in texts[i:i + chunk]])
-        for i in range(0, len(texts), chunk))
+        _digests(prefix, [t.encode("utf-8") for t in texts[i : i + chunk]])
+        for i in range(0, len(texts), chunk)
+    )
 
 
 def commitment(secret: str) -> str:
@@ -61,10 +63,11 @@ def seed(secret: str, public_value: str = "") -> str:
 
 # --- the pool --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, order=True)
 class Unit:
     uscc: str
-    stratum: str          # KEY or OTHER
+    stratum: str  # KEY or OTHER
     department: str
     industry: str
 
@@ -83,10 +86,11 @@ def pool_snapshot(units: list[Unit]) -> str:
     USCC, fields joined by commas, every line ending in a newline."""
     for u in units:
         for v in (u.uscc, u.stratum, u.department, u.industry):
-            if "," in v or "\n" in v or "\r" in v:     # _field's test, inline: 10x faster
+            if "," in v or "\n" in v or "\r" in v:  # _field's test, inline: 10x faster
                 _field(v)
-    lines = [POOL_HEADER] + [f"{u.uscc},{u.stratum},{u.department},{u.industry}"
-                             for u in sorted(units)]
+    lines = [POOL_HEADER] + [
+        f"{u.uscc},{u.stratum},{u.department},{u.industry}" for u in sorted(units)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -118,6 +122,7 @@ def parse_pool(text: str) -> list[Unit]:
 
 # --- targets ---------------------------------------------------------------------------
 
+
 class DrawRefused(ValueError):
     """The pool cannot meet a rule: the message names the rule and the shortfall."""
 
@@ -126,8 +131,8 @@ class DrawRefused(ValueError):
 class Target:
     uscc: str
     stratum: str
-    rank: str             # the unit's rank hash
-    position: int         # 1 = first drawn
+    rank: str  # the unit's rank hash
+    position: int  # 1 = first drawn
 
 
 def unit_rank(seed_hex: str, draw_id: str, uscc: str) -> str:
@@ -139,8 +144,14 @@ def key_quota(n: int, key_share: float) -> int:
     return math.ceil(round(n * key_share, 9))
 
 
-def select_targets(units: list[Unit], seed_hex: str, draw_id: str, n: int,
-                   key_share: float = 0.5, allow_shortfall: bool = False) -> list[Target]:
+def select_targets(
+    units: list[Unit],
+    seed_hex: str,
+    draw_id: str,
+    n: int,
+    key_share: float = 0.5,
+    allow_shortfall: bool = False,
+) -> list[Target]:
     """Draw n units: the key quota from the key stratum and the rest from the other
     stratum, lowest ranks first; if the other stratum runs short, key units fill in.
     Refuses (DrawRefused) when the pool is too small or the key stratum cannot meet the
@@ -154,31 +165,35 @@ def select_targets(units: list[Unit], seed_hex: str, draw_id: str, n: int,
         raise DrawRefused("R1: a unit appears twice in the pool; a pool lists each unit once")
     total = len(strata[KEY]) + len(strata[OTHER])
     if total < n:
-        raise DrawRefused(f"R1 (第七条(一)): the pool has {total} units, {n} were asked for "
-                          f"(short by {n - total})")
+        raise DrawRefused(
+            f"R1 (第七条(一)): the pool has {total} units, {n} were asked for "
+            f"(short by {n - total})"
+        )
     need_key = key_quota(n, key_share)
     if len(strata[KEY]) < need_key and not allow_shortfall:
         raise DrawRefused(
             f"R4 (第七条(三)): {need_key} of {n} drawn units must be key-industry or key "
             f"enterprises ({key_share:.0%}), the pool has only {len(strata[KEY])} "
-            f"(short by {need_key - len(strata[KEY])})")
+            f"(short by {need_key - len(strata[KEY])})"
+        )
 
-    prefix = hashlib.sha256(f"{seed_hex}|{draw_id}|".encode("utf-8"))
+    prefix = hashlib.sha256(f"{seed_hex}|{draw_id}|".encode())
 
     def lowest(usccs, k):
         # (raw digest, uscc) sorts as (unit_rank hex, uscc); the hex only for those drawn
         ranked = zip(_digest_stream(prefix, usccs), usccs)
         return [(d.hex(), c) for d, c in heapq.nsmallest(k, ranked)]
 
-    key = lowest(strata[KEY], n)          # enough to fill in for a short other stratum
+    key = lowest(strata[KEY], n)  # enough to fill in for a short other stratum
     take_key = key[:need_key]
     other = lowest(strata[OTHER], n - len(take_key))
-    take_key = key[:n - len(other)]
+    take_key = key[: n - len(other)]
     picked = sorted([(r, c, KEY) for r, c in take_key] + [(r, c, OTHER) for r, c in other])
     return [Target(c, s, r, i) for i, (r, c, s) in enumerate(picked, 1)]
 
 
 # --- teams -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Inspector:
@@ -190,8 +205,11 @@ class Inspector:
 
     def qualified(self, unit: Unit, on: dt.date) -> bool:
         """In the unit's 科室 or qualified for its industry, on duty, 执法证 valid on `on`."""
-        return (self.active and self.cert_expiry >= on
-                and (self.department == unit.department or unit.industry in self.industries))
+        return (
+            self.active
+            and self.cert_expiry >= on
+            and (self.department == unit.department or unit.industry in self.industries)
+        )
 
 
 ROSTER_HEADER = "inspector_id,department,industries,cert_expiry,active"
@@ -204,7 +222,8 @@ def roster_snapshot(roster: list[Inspector], conflicts: set[tuple[str, str]]) ->
     lines = [ROSTER_HEADER] + [
         f"{i.inspector_id},{i.department},{'、'.join(sorted(i.industries))},"
         f"{i.cert_expiry.isoformat()},{int(i.active)}"
-        for i in sorted(roster, key=lambda i: i.inspector_id)]
+        for i in sorted(roster, key=lambda i: i.inspector_id)
+    ]
     lines += ["conflicts:inspector_id,uscc"] + [f"{a},{b}" for a, b in sorted(conflicts)]
     return "\n".join(lines) + "\n"
 
@@ -217,9 +236,16 @@ def parse_roster(text: str) -> tuple[list[Inspector], set[tuple[str, str]]]:
     roster = []
     for line in lines[1:split]:
         iid, dep, inds, exp, act = line.split(",")
-        roster.append(Inspector(iid, dep, frozenset(p for p in inds.split("、") if p),
-                                dt.date.fromisoformat(exp), act == "1"))
-    conflicts = {tuple(line.split(",")) for line in lines[split + 1:] if line}
+        roster.append(
+            Inspector(
+                iid,
+                dep,
+                frozenset(p for p in inds.split("、") if p),
+                dt.date.fromisoformat(exp),
+                act == "1",
+            )
+        )
+    conflicts = {tuple(line.split(",")) for line in lines[split + 1 :] if line}
     return roster, conflicts
 
 
@@ -230,7 +256,7 @@ class TeamImpossible(ValueError):
 @dataclass
 class Team:
     uscc: str
-    members: list[str]                         # in rank order; members[0] leads (组长)
+    members: list[str]  # in rank order; members[0] leads (组长)
     ranks: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -247,8 +273,9 @@ def default_cap(units: int, team_size: int, inspectors: int) -> int:
     return max(1, math.ceil(1.25 * units * team_size / max(inspectors, 1)))
 
 
-def team_cap(cap: int | None, drawn: list[Unit], team_size: int, roster: list[Inspector],
-             on: dt.date) -> int:
+def team_cap(
+    cap: int | None, drawn: list[Unit], team_size: int, roster: list[Inspector], on: dt.date
+) -> int:
     """The cap per inspector in a draw: as asked, or default_cap over the inspectors
     qualified for at least one drawn unit."""
     if cap is not None:
@@ -259,27 +286,48 @@ def team_cap(cap: int | None, drawn: list[Unit], team_size: int, roster: list[In
     return default_cap(len(drawn), team_size, qualified)
 
 
-def candidates(unit: Unit, roster: list[Inspector], conflicts: set[tuple[str, str]],
-               previous: set[str], seed_hex: str, on: dt.date) -> list[tuple[bool, str, str]]:
+def candidates(
+    unit: Unit,
+    roster: list[Inspector],
+    conflicts: set[tuple[str, str]],
+    previous: set[str],
+    seed_hex: str,
+    on: dt.date,
+) -> list[tuple[bool, str, str]]:
     """Eligible inspectors for a unit in the order they are asked: those who did not
     inspect it last time first, then by rank. Conflicted ones are never candidates (R3)."""
     out = []
     for i in roster:
         if i.qualified(unit, on) and (i.inspector_id, unit.uscc) not in conflicts:
-            out.append((i.inspector_id in previous,
-                        inspector_rank(seed_hex, unit.uscc, i.inspector_id), i.inspector_id))
+            out.append(
+                (
+                    i.inspector_id in previous,
+                    inspector_rank(seed_hex, unit.uscc, i.inspector_id),
+                    i.inspector_id,
+                )
+            )
     out.sort()
     return out
 
 
-def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Inspector],
-                 conflicts: set[tuple[str, str]], seed_hex: str, *, team_size: int,
-                 on: dt.date, cap: int | None = None,
-                 previous: dict[str, set[str]] | None = None) -> list[Team]:
+def assign_teams(
+    targets: list[Target],
+    units: dict[str, Unit],
+    roster: list[Inspector],
+    conflicts: set[tuple[str, str]],
+    seed_hex: str,
+    *,
+    team_size: int,
+    on: dt.date,
+    cap: int | None = None,
+    previous: dict[str, set[str]] | None = None,
+) -> list[Team]:
     """A team for every drawn unit, in the order the units were drawn (R2, R3)."""
     if team_size < 2:
-        raise TeamImpossible(f"R2 (行政处罚法 第四十二条): a team needs at least 2 "
-                             f"inspectors, got team size {team_size}")
+        raise TeamImpossible(
+            f"R2 (行政处罚法 第四十二条): a team needs at least 2 "
+            f"inspectors, got team size {team_size}"
+        )
     previous = previous or {}
     cap = team_cap(cap, [units[t.uscc] for t in targets], team_size, roster, on)
     # The same choice as taking, for each unit in turn, the first team_size candidates
@@ -294,8 +342,8 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
     for pair in conflicts:
         if isinstance(pair, tuple) and len(pair) == 2 and pair[1] in wanted:
             barred.setdefault(pair[1], set()).add(pair[0])
-    groups: dict[tuple[str, str], list] = {}   # pair -> [full_seen, ids, ids as bytes]
-    full: set[str] = set()                     # inspectors at the cap
+    groups: dict[tuple[str, str], list] = {}  # pair -> [full_seen, ids, ids as bytes]
+    full: set[str] = set()  # inspectors at the cap
     seed_state = hashlib.sha256(seed_hex.encode("utf-8"))
     load: dict[str, int] = {}
     teams = []
@@ -305,13 +353,13 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
         if g is None:
             ids = [i.inspector_id for i in roster if i.qualified(unit, on)]
             g = groups[(unit.department, unit.industry)] = [-1, ids, None]
-        if g[0] != len(full):                  # someone reached the cap since: drop them
+        if g[0] != len(full):  # someone reached the cap since: drop them
             g[1] = [iid for iid in g[1] if iid not in full]
             g[2] = [iid.encode("utf-8") for iid in g[1]]
             g[0] = len(full)
         ids = g[1] if cap > 0 else []
         prefix = seed_state.copy()
-        prefix.update(f"|{t.uscc}|".encode("utf-8"))
+        prefix.update(f"|{t.uscc}|".encode())
         ranked = zip(_digests(prefix, g[2] if cap > 0 else []), ids)
         bar, prev = barred.get(t.uscc), previous.get(t.uscc)
         if bar or prev:
@@ -321,16 +369,17 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
         else:
             chosen = heapq.nsmallest(team_size, ranked)
         if len(chosen) < team_size:
-            cands = candidates(unit, roster, conflicts, previous.get(t.uscc, set()), seed_hex,
-                               on)
+            cands = candidates(unit, roster, conflicts, previous.get(t.uscc, set()), seed_hex, on)
             chosen = [(r, iid) for _, r, iid in cands if load.get(iid, 0) < cap][:team_size]
-            conflicted = sum(1 for i in roster if (i.inspector_id, t.uscc) in conflicts
-                             and i.qualified(unit, on))
+            conflicted = sum(
+                1 for i in roster if (i.inspector_id, t.uscc) in conflicts and i.qualified(unit, on)
+            )
             raise TeamImpossible(
                 f"unit {t.uscc} ({unit.department}, {unit.industry}): {len(cands)} eligible "
                 f"inspectors ({conflicted} more excluded by 回避), "
                 f"{len(cands) - len(chosen)} of them already at the cap of {cap} per draw; "
-                f"a team needs {team_size}")
+                f"a team needs {team_size}"
+            )
         chosen = [(d.hex(), iid) for d, iid in chosen]
         for _, iid in chosen:
             load[iid] = load.get(iid, 0) + 1
@@ -340,9 +389,17 @@ def assign_teams(targets: list[Target], units: dict[str, Unit], roster: list[Ins
     return teams
 
 
-def replacement(members: list[str], leaving: str, unit: Unit, roster: list[Inspector],
-                conflicts: set[tuple[str, str]], seed_hex: str, on: dt.date,
-                previous: set[str], excluded: set[str]) -> str:
+def replacement(
+    members: list[str],
+    leaving: str,
+    unit: Unit,
+    roster: list[Inspector],
+    conflicts: set[tuple[str, str]],
+    seed_hex: str,
+    on: dt.date,
+    previous: set[str],
+    excluded: set[str],
+) -> str:
     """After an approved recusal (R3): the next eligible inspector in the unit's candidate
     order who is not on the team and not excluded (inspectors recused from this unit
     before, and those already at the draw's cap)."""

@@ -4,6 +4,7 @@ A plan states the planned units, the rounds (>= 3 random draws a year), the shar
 planned units that must come from random draws (>= 30%), the key share of every draw
 (>= 50%), how often a unit may be drawn in a year per risk class (default once), and the
 team size. Loaded from a file or the trigger form; every change is audited."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ class Plan:
     frequency: dict[str, int] = field(default_factory=lambda: {c: 1 for c in RISK_CLASSES})
     team_size: int = MIN_TEAM
 
-    def check(self) -> "Plan":
+    def check(self) -> Plan:
         where = f"plan {self.year} {self.department}"
         if self.department not in DEPARTMENTS:
             raise PlanInvalid(f"{where}: unknown 科室; known: {'、'.join(DEPARTMENTS)}")
@@ -45,14 +46,20 @@ class Plan:
         if self.rounds < MIN_ROUNDS:
             raise PlanInvalid(f"{where}: rounds {self.rounds} < 3 (第七条(四): 每年不少于三次)")
         if self.random_share < MIN_RANDOM_SHARE or self.random_share > 1:
-            raise PlanInvalid(f"{where}: random_share {self.random_share} must be between "
-                              f"0.30 and 1 (第七条(三): 不低于年度计划的30%)")
+            raise PlanInvalid(
+                f"{where}: random_share {self.random_share} must be between "
+                f"0.30 and 1 (第七条(三): 不低于年度计划的30%)"
+            )
         if self.key_share < MIN_KEY_SHARE or self.key_share > 1:
-            raise PlanInvalid(f"{where}: key_share {self.key_share} must be between 0.50 "
-                              f"and 1 (第七条(三): 重点企业数不低于50%)")
+            raise PlanInvalid(
+                f"{where}: key_share {self.key_share} must be between 0.50 "
+                f"and 1 (第七条(三): 重点企业数不低于50%)"
+            )
         if self.team_size < MIN_TEAM:
-            raise PlanInvalid(f"{where}: team_size {self.team_size} < 2 "
-                              f"(行政处罚法 第四十二条: 执法人员不得少于两人)")
+            raise PlanInvalid(
+                f"{where}: team_size {self.team_size} < 2 "
+                f"(行政处罚法 第四十二条: 执法人员不得少于两人)"
+            )
         unknown = set(self.frequency) - set(RISK_CLASSES)
         if unknown or any(int(v) < 1 for v in self.frequency.values()):
             raise PlanInvalid(f"{where}: frequency must map risk classes A-D to at least 1")
@@ -84,9 +91,16 @@ def _frequency(text) -> dict[str, int]:
     return {k.strip().upper(): int(v) for k, v in pairs}
 
 
-COLUMNS = {"year": ("年度",), "department": ("科室",), "planned_units": ("计划检查户数",),
-           "rounds": ("抽查次数",), "random_share": ("随机抽查比例",),
-           "key_share": ("重点企业比例",), "frequency": ("抽查频次",), "team_size": ("每组人数",)}
+COLUMNS = {
+    "year": ("年度",),
+    "department": ("科室",),
+    "planned_units": ("计划检查户数",),
+    "rounds": ("抽查次数",),
+    "random_share": ("随机抽查比例",),
+    "key_share": ("重点企业比例",),
+    "frequency": ("抽查频次",),
+    "team_size": ("每组人数",),
+}
 
 
 def read_plans(path: Path) -> list[Plan]:
@@ -96,13 +110,19 @@ def read_plans(path: Path) -> list[Plan]:
         rows = json.loads(path.read_text(encoding="utf-8"))
     else:
         from shuangsui.intake.landing import decode
+
         if path.suffix.lower() == ".xlsx":
             df = pd.read_excel(path, dtype=str)
         else:
             import io
+
             df = pd.read_csv(io.StringIO(decode(path.read_bytes(), str(path))[0]), dtype=str)
-        rename = {h: c for c, aliases in COLUMNS.items() for h in df.columns
-                  if h.strip() == c or h.strip() in aliases}
+        rename = {
+            h: c
+            for c, aliases in COLUMNS.items()
+            for h in df.columns
+            if h.strip() == c or h.strip() in aliases
+        }
         df = df.rename(columns=rename)
         rows = df.to_dict("records")
     plans = []
@@ -128,13 +148,16 @@ def _value(r: dict, key: str, conv, default=None):
 
 def from_dict(r: dict) -> Plan:
     """A checked plan from a row of a file or the trigger form (30% or 0.3 both work)."""
-    return Plan(year=_value(r, "year", int), department=str(r["department"]).strip(),
-                planned_units=_value(r, "planned_units", int),
-                rounds=_value(r, "rounds", int, MIN_ROUNDS),
-                random_share=_value(r, "random_share", float, MIN_RANDOM_SHARE),
-                key_share=_value(r, "key_share", float, MIN_KEY_SHARE),
-                frequency=_frequency(r.get("frequency")),
-                team_size=_value(r, "team_size", int, MIN_TEAM)).check()
+    return Plan(
+        year=_value(r, "year", int),
+        department=str(r["department"]).strip(),
+        planned_units=_value(r, "planned_units", int),
+        rounds=_value(r, "rounds", int, MIN_ROUNDS),
+        random_share=_value(r, "random_share", float, MIN_RANDOM_SHARE),
+        key_share=_value(r, "key_share", float, MIN_KEY_SHARE),
+        frequency=_frequency(r.get("frequency")),
+        team_size=_value(r, "team_size", int, MIN_TEAM),
+    ).check()
 
 
 def save(engine: Engine, plans: list[Plan], *, source: str, actor: str, now: dt.datetime) -> int:
@@ -144,22 +167,36 @@ def save(engine: Engine, plans: list[Plan], *, source: str, actor: str, now: dt.
     with engine.begin() as conn:
         for p in plans:
             p.check()
-            row = {**asdict(p), "frequency": json.dumps(p.frequency, sort_keys=True),
-                   "source": source, "updated_at": now}
-            old = conn.execute(select(t).where(t.c.year == p.year,
-                                               t.c.department == p.department)).first()
-            if old and all(getattr(old, k) == row[k] for k in asdict(p)
-                           if k != "frequency") and old.frequency == row["frequency"]:
+            row = {
+                **asdict(p),
+                "frequency": json.dumps(p.frequency, sort_keys=True),
+                "source": source,
+                "updated_at": now,
+            }
+            old = conn.execute(
+                select(t).where(t.c.year == p.year, t.c.department == p.department)
+            ).first()
+            if (
+                old
+                and all(getattr(old, k) == row[k] for k in asdict(p) if k != "frequency")
+                and old.frequency == row["frequency"]
+            ):
                 continue
             if old:
-                conn.execute(t.update().where(t.c.year == p.year,
-                                              t.c.department == p.department).values(row))
+                conn.execute(
+                    t.update().where(t.c.year == p.year, t.c.department == p.department).values(row)
+                )
             else:
                 conn.execute(t.insert().values(row))
-            audit.record(conn, "plan.saved", {**asdict(p), "source": source,
-                                              "replaced": bool(old)},
-                         actor=actor, entity="annual_plan",
-                         entity_key=f"{p.year}/{p.department}", now=now)
+            audit.record(
+                conn,
+                "plan.saved",
+                {**asdict(p), "source": source, "replaced": bool(old)},
+                actor=actor,
+                entity="annual_plan",
+                entity_key=f"{p.year}/{p.department}",
+                now=now,
+            )
             changed += 1
     return changed
 
@@ -169,5 +206,16 @@ def load(conn: Connection, year: int, department: str | None = None) -> list[Pla
     q = select(t).where(t.c.year == year).order_by(t.c.department)
     if department:
         q = q.where(t.c.department == department)
-    return [Plan(r.year, r.department, r.planned_units, r.rounds, r.random_share, r.key_share,
-                 json.loads(r.frequency), r.team_size) for r in conn.execute(q)]
+    return [
+        Plan(
+            r.year,
+            r.department,
+            r.planned_units,
+            r.rounds,
+            r.random_share,
+            r.key_share,
+            json.loads(r.frequency),
+            r.team_size,
+        )
+        for r in conn.execute(q)
+    ]

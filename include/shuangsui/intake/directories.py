@@ -11,6 +11,7 @@ applies the valid rows in one transaction, set-based:
   (listed = false), with history;
 - bad rows go to the quarantine table, once per file, row, column and rule.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,14 +23,28 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import (
-    Boolean, Column, Connection, Date, Engine, MetaData, String, Table, and_, exists, func,
-    insert, literal, or_, select, update,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
 )
 
 from shuangsui import audit, db
+from shuangsui.core.reference import KEYS
 from shuangsui.intake.landing import Landed, UnusableFile, discover, read_file, read_table
 from shuangsui.intake.quality import Checked, check
-from shuangsui.core.reference import KEYS
 
 ORDER = ("enterprises", "inspectors", "conflicts", "results")  # later refer to earlier
 
@@ -37,9 +52,10 @@ ORDER = ("enterprises", "inspectors", "conflicts", "results")  # later refer to 
 @dataclass
 class Prepared:
     """What a sync will apply: written to a work folder between the DAG's tasks."""
+
     run_id: str
     today: dt.date
-    sources: list[dict] = field(default_factory=list)   # source, entity, sha256, encoding, rows
+    sources: list[dict] = field(default_factory=list)  # source, entity, sha256, encoding, rows
     checked: dict[str, list[tuple[Landed, Checked]]] = field(default_factory=dict)
 
     def save(self, folder: Path) -> Path:
@@ -50,7 +66,7 @@ class Prepared:
         return path
 
     @staticmethod
-    def load(path: Path) -> "Prepared":
+    def load(path: Path) -> Prepared:
         with Path(path).open("rb") as f:
             return pickle.load(f)
 
@@ -69,21 +85,36 @@ def prepare(conn: Connection, landed: list[Landed], *, run_id: str, today: dt.da
     """Normalize and validate everything read; nothing is written to the database."""
     prep = Prepared(run_id, today)
     by_entity = {e: [l for l in landed if l.entity == e] for e in ORDER}
-    known_inspectors = set(conn.execute(
-        select(db.inspector.c.inspector_id).where(db.inspector.c.listed)).scalars())
-    known_enterprises = set(conn.execute(
-        select(db.enterprise.c.uscc).where(db.enterprise.c.listed)).scalars())
+    known_inspectors = set(
+        conn.execute(select(db.inspector.c.inspector_id).where(db.inspector.c.listed)).scalars()
+    )
+    known_enterprises = set(
+        conn.execute(select(db.enterprise.c.uscc).where(db.enterprise.c.listed)).scalars()
+    )
     results = _result_context(conn) if by_entity["results"] else {}
     for entity in ORDER:
         for l in by_entity[entity]:
-            c = check(entity, l.frame, today=today, known_inspectors=known_inspectors,
-                      known_enterprises=known_enterprises if entity == "conflicts" else (),
-                      **(results if entity == "results" else {}))
+            c = check(
+                entity,
+                l.frame,
+                today=today,
+                known_inspectors=known_inspectors,
+                known_enterprises=known_enterprises if entity == "conflicts" else (),
+                **(results if entity == "results" else {}),
+            )
             prep.checked.setdefault(entity, []).append((l, c))
-            prep.sources.append({"source": l.source, "entity": entity, "sha256": l.sha256,
-                                 "encoding": l.encoding, "rows": c.rows,
-                                 "valid": len(c.valid), "quarantined": len(c.quarantined_rows),
-                                 "warnings": sum(f.severity == "warning" for f in c.findings)})
+            prep.sources.append(
+                {
+                    "source": l.source,
+                    "entity": entity,
+                    "sha256": l.sha256,
+                    "encoding": l.encoding,
+                    "rows": c.rows,
+                    "valid": len(c.valid),
+                    "quarantined": len(c.quarantined_rows),
+                    "warnings": sum(f.severity == "warning" for f in c.findings),
+                }
+            )
             if entity == "enterprises":
                 known_enterprises |= set(c.valid["uscc"])
             if entity == "inspectors":
@@ -96,13 +127,21 @@ def _result_context(conn: Connection) -> dict:
     the checklist's item codes."""
     d, s = db.draw, db.draw_selection
     approved = ("approved", "notified", "in_progress", "closed")
-    rows = conn.execute(select(s.c.draw_id, s.c.uscc).join(d, d.c.draw_id == s.c.draw_id)
-                        .where(d.c.status.in_(approved))).all()
-    dates = {r.draw_id: r.drawn_at.date().isoformat() for r in conn.execute(
-        select(d.c.draw_id, d.c.drawn_at).where(d.c.status.in_(approved)))}
+    rows = conn.execute(
+        select(s.c.draw_id, s.c.uscc)
+        .join(d, d.c.draw_id == s.c.draw_id)
+        .where(d.c.status.in_(approved))
+    ).all()
+    dates = {
+        r.draw_id: r.drawn_at.date().isoformat()
+        for r in conn.execute(select(d.c.draw_id, d.c.drawn_at).where(d.c.status.in_(approved)))
+    }
     items = conn.execute(select(db.checklist_item.c.code).distinct()).scalars().all()
-    return {"known_assignments": [f"{a}|{b}" for a, b in rows], "draw_dates": dates,
-            "known_items": items}
+    return {
+        "known_assignments": [f"{a}|{b}" for a, b in rows],
+        "draw_dates": dates,
+        "known_items": items,
+    }
 
 
 def _stage(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFrame) -> Table:
@@ -111,7 +150,8 @@ def _stage(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFram
     keys, attrs = KEYS[entity], db.ATTRS[entity]
     md = MetaData()
     stage = Table(
-        f"stage_{entity}", md,
+        f"stage_{entity}",
+        md,
         *[Column(c.name, c.type) for c in cur.columns if c.name in (*keys, *attrs)],
         Column("_valid", Boolean, nullable=False),
         prefixes=["TEMPORARY"],
@@ -147,8 +187,9 @@ def _bulk_load(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
         raw = conn.connection.dbapi_connection
         with raw.cursor() as cur:
             cur.copy_expert(
-                f"COPY {table.name} ({', '.join(cols)}) FROM STDIN "
-                f"WITH (FORMAT csv, NULL '\\N')", buf)
+                f"COPY {table.name} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                buf,
+            )
     else:
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
         dates = [c.name for c in table.columns if isinstance(c.type, Date)]
@@ -164,29 +205,58 @@ def _key_match(a: Table, b: Table, keys) -> list:
     return [a.c[k] == b.c[k] for k in keys]
 
 
-def apply_entity(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFrame, *,
-                 now: dt.datetime, run_id: str, full_snapshot: bool) -> dict:
+def apply_entity(
+    conn: Connection,
+    entity: str,
+    frame: pd.DataFrame,
+    seen: pd.DataFrame,
+    *,
+    now: dt.datetime,
+    run_id: str,
+    full_snapshot: bool,
+) -> dict:
     """Apply one entity's valid rows; returns counts of inserted, updated, delisted."""
     cur, hist = db.CURRENT[entity], db.HISTORY[entity]
     keys, attrs = KEYS[entity], db.ATTRS[entity]
     stage = _stage(conn, entity, frame, seen)
 
     md = MetaData()
-    chg = Table(f"chg_{entity}", md, *[Column(k, String(80)) for k in keys],
-                Column("kind", String(10)), prefixes=["TEMPORARY"])
+    chg = Table(
+        f"chg_{entity}",
+        md,
+        *[Column(k, String(80)) for k in keys],
+        Column("kind", String(10)),
+        prefixes=["TEMPORARY"],
+    )
     chg.drop(conn, checkfirst=True)
     chg.create(conn)
     key_cols = [stage.c[k] for k in keys]
-    differs = or_(cur.c.listed.is_(False),
-                  *[cur.c[a].is_distinct_from(stage.c[a]) for a in attrs])
-    conn.execute(insert(chg).from_select([*keys, "kind"], select(*key_cols, literal("updated"))
-                 .join(cur, and_(*_key_match(cur, stage, keys))).where(stage.c._valid, differs)))
-    conn.execute(insert(chg).from_select([*keys, "kind"], select(*key_cols, literal("inserted"))
-                 .where(stage.c._valid, ~exists().where(*_key_match(cur, stage, keys)))))
+    differs = or_(cur.c.listed.is_(False), *[cur.c[a].is_distinct_from(stage.c[a]) for a in attrs])
+    conn.execute(
+        insert(chg).from_select(
+            [*keys, "kind"],
+            select(*key_cols, literal("updated"))
+            .join(cur, and_(*_key_match(cur, stage, keys)))
+            .where(stage.c._valid, differs),
+        )
+    )
+    conn.execute(
+        insert(chg).from_select(
+            [*keys, "kind"],
+            select(*key_cols, literal("inserted")).where(
+                stage.c._valid, ~exists().where(*_key_match(cur, stage, keys))
+            ),
+        )
+    )
     if full_snapshot:
-        conn.execute(insert(chg).from_select(
-            [*keys, "kind"], select(*[cur.c[k] for k in keys], literal("delisted"))
-            .where(cur.c.listed, ~exists().where(*_key_match(stage, cur, keys)))))
+        conn.execute(
+            insert(chg).from_select(
+                [*keys, "kind"],
+                select(*[cur.c[k] for k in keys], literal("delisted")).where(
+                    cur.c.listed, ~exists().where(*_key_match(stage, cur, keys))
+                ),
+            )
+        )
 
     _analyze(conn, chg)
     counts = {k: 0 for k in ("inserted", "updated", "delisted")}
@@ -198,27 +268,43 @@ def apply_entity(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.Da
     in_chg = exists().where(*_key_match(chg, hist, keys))
     conn.execute(update(hist).where(hist.c.valid_to.is_(None), in_chg).values(valid_to=now))
     in_updated = exists().where(*_key_match(chg, cur, keys), chg.c.kind == "updated")
-    conn.execute(update(cur).where(*_key_match(cur, stage, keys), stage.c._valid, in_updated)
-                 .values({**{a: stage.c[a] for a in attrs}, "listed": True, "updated_at": now}))
+    conn.execute(
+        update(cur)
+        .where(*_key_match(cur, stage, keys), stage.c._valid, in_updated)
+        .values({**{a: stage.c[a] for a in attrs}, "listed": True, "updated_at": now})
+    )
     new = select(*[stage.c[c] for c in (*keys, *attrs)], literal(True), literal(now)).where(
-        stage.c._valid, exists().where(*_key_match(chg, stage, keys), chg.c.kind == "inserted"))
+        stage.c._valid, exists().where(*_key_match(chg, stage, keys), chg.c.kind == "inserted")
+    )
     # In key order: the primary key (and history's key index) fill page after page
     # instead of at random, a third less time at 10^6 rows.
-    conn.execute(insert(cur).from_select([*keys, *attrs, "listed", "updated_at"],
-                                         new.order_by(*[stage.c[k] for k in keys])))
+    conn.execute(
+        insert(cur).from_select(
+            [*keys, *attrs, "listed", "updated_at"], new.order_by(*[stage.c[k] for k in keys])
+        )
+    )
     in_delisted = exists().where(*_key_match(chg, cur, keys), chg.c.kind == "delisted")
     conn.execute(update(cur).where(in_delisted).values(listed=False, updated_at=now))
     cols = [*keys, *attrs, "listed"]
-    conn.execute(insert(hist).from_select(
-        [*cols, "valid_from", "sync_run"],
-        select(*[cur.c[c] for c in cols], literal(now), literal(run_id))
-        .where(exists().where(*_key_match(chg, cur, keys)))
-        .order_by(*[cur.c[k] for k in keys])))
+    conn.execute(
+        insert(hist).from_select(
+            [*cols, "valid_from", "sync_run"],
+            select(*[cur.c[c] for c in cols], literal(now), literal(run_id))
+            .where(exists().where(*_key_match(chg, cur, keys)))
+            .order_by(*[cur.c[k] for k in keys]),
+        )
+    )
     return counts
 
 
-def apply(engine: Engine, prep: Prepared, *, now: dt.datetime, full_snapshot: bool = True,
-          actor: str = "registry_sync") -> dict:
+def apply(
+    engine: Engine,
+    prep: Prepared,
+    *,
+    now: dt.datetime,
+    full_snapshot: bool = True,
+    actor: str = "registry_sync",
+) -> dict:
     """Apply a prepared sync in one transaction: quarantine, directories, audit event."""
     summary = {"run_id": prep.run_id, "sources": prep.sources, "entities": {}}
     with engine.begin() as conn:
@@ -236,22 +322,47 @@ def apply(engine: Engine, prep: Prepared, *, now: dt.datetime, full_snapshot: bo
             seen = seen.drop_duplicates()
             # Results are never a full snapshot: a result not in today's file still stands.
             summary["entities"][entity] = apply_entity(
-                conn, entity, valid, seen, now=now, run_id=prep.run_id,
-                full_snapshot=full_snapshot and entity != "results")
+                conn,
+                entity,
+                valid,
+                seen,
+                now=now,
+                run_id=prep.run_id,
+                full_snapshot=full_snapshot and entity != "results",
+            )
         summary["quarantine_new"] = quarantined
-        audit.record(conn, "registry_sync.applied", summary, actor=actor, entity="registry",
-                     entity_key=prep.run_id, now=now)
+        audit.record(
+            conn,
+            "registry_sync.applied",
+            summary,
+            actor=actor,
+            entity="registry",
+            entity_key=prep.run_id,
+            now=now,
+        )
     return summary
 
 
-def _quarantine(conn: Connection, run_id: str, landed: Landed, checked: Checked,
-                now: dt.datetime) -> int:
+def _quarantine(
+    conn: Connection, run_id: str, landed: Landed, checked: Checked, now: dt.datetime
+) -> int:
     """Insert findings of critical severity not yet quarantined for this file; count them."""
-    rows = [{"run_id": run_id, "entity": checked.entity, "source": landed.source,
-             "source_sha256": landed.sha256, "row_number": f.row, "column_name": f.column,
-             "value": None if f.value is None else str(f.value), "rule": f.rule,
-             "message": f.message, "created_at": now}
-            for f in checked.findings if f.severity == "critical"]
+    rows = [
+        {
+            "run_id": run_id,
+            "entity": checked.entity,
+            "source": landed.source,
+            "source_sha256": landed.sha256,
+            "row_number": f.row,
+            "column_name": f.column,
+            "value": None if f.value is None else str(f.value),
+            "rule": f.rule,
+            "message": f.message,
+            "created_at": now,
+        }
+        for f in checked.findings
+        if f.severity == "critical"
+    ]
     if not rows:
         return 0
     q = db.quarantine
@@ -259,37 +370,66 @@ def _quarantine(conn: Connection, run_id: str, landed: Landed, checked: Checked,
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    conn.execute(dialect_insert(q).on_conflict_do_nothing(
-        index_elements=["source_sha256", "entity", "row_number", "column_name", "rule"]), rows)
+    conn.execute(
+        dialect_insert(q).on_conflict_do_nothing(
+            index_elements=["source_sha256", "entity", "row_number", "column_name", "rule"]
+        ),
+        rows,
+    )
     # Rows inserted now carry this run's id; findings quarantined before keep their first.
-    return conn.execute(select(func.count()).select_from(q).where(
-        q.c.run_id == run_id, q.c.source_sha256 == landed.sha256)).scalar_one()
+    return conn.execute(
+        select(func.count())
+        .select_from(q)
+        .where(q.c.run_id == run_id, q.c.source_sha256 == landed.sha256)
+    ).scalar_one()
 
 
-def record_failure(engine: Engine, run_id: str, error: Exception, *, now: dt.datetime,
-                   actor: str = "registry_sync") -> None:
+def record_failure(
+    engine: Engine, run_id: str, error: Exception, *, now: dt.datetime, actor: str = "registry_sync"
+) -> None:
     """A run that stopped on an unusable file still leaves its trace (痕迹)."""
     with engine.begin() as conn:
-        audit.record(conn, "registry_sync.failed", {"run_id": run_id, "error": str(error)},
-                     actor=actor, entity="registry", entity_key=run_id, now=now)
+        audit.record(
+            conn,
+            "registry_sync.failed",
+            {"run_id": run_id, "error": str(error)},
+            actor=actor,
+            entity="registry",
+            entity_key=run_id,
+            now=now,
+        )
 
 
-def directory_as_of(conn: Connection, entity: str, moment: dt.datetime,
-                    **equal: object) -> pd.DataFrame:
+def directory_as_of(
+    conn: Connection, entity: str, moment: dt.datetime, **equal: object
+) -> pd.DataFrame:
     """The directory as it stood at `moment` (listed rows only), rebuilt from history;
     `equal` narrows it in SQL, e.g. department="危险化学品监管科"."""
     hist = db.HISTORY[entity]
     cols = [hist.c[c] for c in (*KEYS[entity], *db.ATTRS[entity])]
-    q = select(*cols).where(
-        hist.c.valid_from <= moment,
-        or_(hist.c.valid_to.is_(None), hist.c.valid_to > moment), hist.c.listed,
-        *[hist.c[k] == v for k, v in equal.items()],
-    ).order_by(*[hist.c[k] for k in KEYS[entity]])
+    q = (
+        select(*cols)
+        .where(
+            hist.c.valid_from <= moment,
+            or_(hist.c.valid_to.is_(None), hist.c.valid_to > moment),
+            hist.c.listed,
+            *[hist.c[k] == v for k, v in equal.items()],
+        )
+        .order_by(*[hist.c[k] for k in KEYS[entity]])
+    )
     return pd.read_sql(q, conn)
 
 
-def prepare_run(engine: Engine, source: str | None, upstream, *, run_id: str,
-                today: dt.date, workdir: Path, now: dt.datetime) -> Path:
+def prepare_run(
+    engine: Engine,
+    source: str | None,
+    upstream,
+    *,
+    run_id: str,
+    today: dt.date,
+    workdir: Path,
+    now: dt.datetime,
+) -> Path:
     """Read and check everything; save it for apply_run. An unusable file fails the run
     with its message, records the failure in the audit trail, and changes nothing else."""
     try:
@@ -302,20 +442,29 @@ def prepare_run(engine: Engine, source: str | None, upstream, *, run_id: str,
     return prep.save(workdir)
 
 
-def apply_run(engine: Engine, prepared: Path, *, now: dt.datetime,
-              full_snapshot: bool = True) -> dict:
+def apply_run(
+    engine: Engine, prepared: Path, *, now: dt.datetime, full_snapshot: bool = True
+) -> dict:
     """Apply a saved preparation (see apply); the summary is saved beside it."""
     import json
 
     prep = Prepared.load(prepared)
     summary = apply(engine, prep, now=now, full_snapshot=full_snapshot)
     Path(prepared).with_name("summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
     return summary
 
 
-def sqlalchemy_url(conn_type: str, host: str | None, schema: str | None, login: str | None,
-                   password: str | None, port: int | None, extra: dict | None = None) -> str:
+def sqlalchemy_url(
+    conn_type: str,
+    host: str | None,
+    schema: str | None,
+    login: str | None,
+    password: str | None,
+    port: int | None,
+    extra: dict | None = None,
+) -> str:
     """The SQLAlchemy URL of an upstream database given an Airflow connection's fields
     (its extra may carry `sqlalchemy_url` outright)."""
     from sqlalchemy.engine import URL
@@ -324,10 +473,16 @@ def sqlalchemy_url(conn_type: str, host: str | None, schema: str | None, login: 
         return extra["sqlalchemy_url"]
     if conn_type == "sqlite":
         return f"sqlite:///{host or schema}"
-    driver = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2",
-              "mysql": "mysql+pymysql"}.get(conn_type)
+    driver = {
+        "postgres": "postgresql+psycopg2",
+        "postgresql": "postgresql+psycopg2",
+        "mysql": "mysql+pymysql",
+    }.get(conn_type)
     if not driver:
-        raise ValueError(f"upstream connection type {conn_type!r} is not supported; "
-                         "set extra.sqlalchemy_url on the connection")
-    return URL.create(driver, username=login, password=password, host=host, port=port,
-                      database=schema).render_as_string(hide_password=False)
+        raise ValueError(
+            f"upstream connection type {conn_type!r} is not supported; "
+            "set extra.sqlalchemy_url on the connection"
+        )
+    return URL.create(
+        driver, username=login, password=password, host=host, port=port, database=schema
+    ).render_as_string(hide_password=False)

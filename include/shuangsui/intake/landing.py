@@ -2,6 +2,7 @@
 
 CSV in UTF-8, UTF-8 with BOM or GBK (detected from the bytes, never assumed) and .xlsx.
 A file unusable as a whole raises UnusableFile with a message a clerk can act on."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,9 +29,9 @@ class UnusableFile(ValueError):
 
 @dataclass
 class Landed:
-    entity: str          # enterprises | inspectors | conflicts
-    source: str          # file path or conn:<id>/<table>, as shown in reports
-    sha256: str          # of the bytes read: identifies "the same file" across runs
+    entity: str  # enterprises | inspectors | conflicts
+    source: str  # file path or conn:<id>/<table>, as shown in reports
+    sha256: str  # of the bytes read: identifies "the same file" across runs
     encoding: str
     frame: pd.DataFrame  # canonical columns as text, plus _row (line/row number in the source)
 
@@ -64,8 +65,10 @@ def _entity_for(name: str, headers: list[str]) -> str:
             return entity
     best = max(present, key=lambda e: len(present[e]))
     if not present[best]:
-        raise UnusableFile(f"{name}: no known columns; is it an enterprise, inspector or "
-                           f"conflict list? headers: {', '.join(headers)}")
+        raise UnusableFile(
+            f"{name}: no known columns; is it an enterprise, inspector or "
+            f"conflict list? headers: {', '.join(headers)}"
+        )
     return best
 
 
@@ -88,8 +91,10 @@ def canonicalize(df: pd.DataFrame, entity: str, source: str, first_row: int = 2)
     missing = [c for c in REQUIRED[entity] if c not in seen]
     if missing:
         names = "、".join(f"{COLUMNS[entity][c][0]} ({c})" for c in missing)
-        raise UnusableFile(f"{source}: required column(s) missing: {names}; "
-                           f"found: {', '.join(map(str, df.columns))}")
+        raise UnusableFile(
+            f"{source}: required column(s) missing: {names}; "
+            f"found: {', '.join(map(str, df.columns))}"
+        )
     out = df[list(mapping)].rename(columns=mapping)
     for c in COLUMNS[entity]:
         if c not in out.columns:
@@ -106,8 +111,7 @@ def read_file(path: Path) -> Landed:
     digest = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() == ".xlsx":
         try:
-            df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False,
-                               engine="openpyxl")
+            df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False, engine="openpyxl")
         except Exception as e:  # a corrupt workbook is unusable as a whole
             raise UnusableFile(f"{path}: not a readable .xlsx workbook ({e})") from None
         encoding = "xlsx"
@@ -117,11 +121,21 @@ def read_file(path: Path) -> Landed:
             # The decoded text as UTF-8 bytes (the file's own bytes when it is UTF-8):
             # pandas reads a StringIO of Chinese text in time quadratic in its size
             # (26 s instead of 2 s at 10^6 rows).
-            data = (raw if encoding == "utf-8" else raw[3:] if encoding == "utf-8-sig"
-                    else text.encode("utf-8"))
+            data = (
+                raw
+                if encoding == "utf-8"
+                else raw[3:]
+                if encoding == "utf-8-sig"
+                else text.encode("utf-8")
+            )
             del text
-            df = pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=str,
-                             keep_default_na=False, skipinitialspace=False)
+            df = pd.read_csv(
+                io.BytesIO(data),
+                encoding="utf-8",
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=False,
+            )
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
             raise UnusableFile(f"{path}: not a readable CSV table ({e})") from None
     entity = _entity_for(path.name, [str(c) for c in df.columns])
@@ -151,8 +165,11 @@ def discover(source: str | Path) -> list[Path]:
     """The landing files named by `source`: one file, or every CSV/.xlsx in a folder."""
     p = Path(source)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir()
-                       if f.suffix.lower() in SUFFIXES and not f.name.startswith((".", "~$")))
+        files = sorted(
+            f
+            for f in p.iterdir()
+            if f.suffix.lower() in SUFFIXES and not f.name.startswith((".", "~$"))
+        )
         if not files:
             raise UnusableFile(f"{p}: no .csv or .xlsx files in this folder")
         return files

@@ -1,6 +1,7 @@
 """Normalization of what real directory files contain: full-width (全角) digits and letters,
 stray spaces, lower-case codes, mixed punctuation, and the many ways to write a date or
 a yes/no. Vectorized over pandas columns: 10^6 rows take seconds, not minutes."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,7 @@ _SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
 # Values that text() and code() return as they are: no whitespace, nothing they translate
 # (text() keeps （），；： since it maps them to themselves). Most cells of a clean file
 # are such values, and are then copied rather than worked on.
-_TEXT_AS_IS = re.compile(
-    r"[^\s(),;:\uff01-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff5e]+")
+_TEXT_AS_IS = re.compile(r"[^\s(),;:\uff01-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff5e]+")
 _CODE_AS_IS = re.compile(r"[0-9A-Z]+")
 
 
@@ -32,8 +32,11 @@ def _unless_as_is(s: pd.Series, as_is: re.Pattern, fn) -> pd.Series:
     """fn(s), computed only for the values fn may change: a string that fully matches
     `as_is` is one fn returns unchanged."""
     obj = s.astype("object")
-    keep = np.fromiter((isinstance(v, str) and as_is.fullmatch(v) is not None for v in obj),
-                       dtype=bool, count=len(obj))
+    keep = np.fromiter(
+        (isinstance(v, str) and as_is.fullmatch(v) is not None for v in obj),
+        dtype=bool,
+        count=len(obj),
+    )
     if not keep.any():
         return fn(s)
     out = obj.copy()
@@ -124,8 +127,7 @@ def boolean(s: pd.Series, default: bool | None = None) -> pd.Series:
     return out
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日",
-                 "%Y-%m-%d %H:%M:%S")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S")
 
 
 def date(s: pd.Series) -> pd.Series:
@@ -152,10 +154,12 @@ _INDUSTRY_ORDER = {name: i for i, name in enumerate(INDUSTRIES)}
 
 def industry_list(s: pd.Series) -> pd.Series:
     """'冶金,工贸 ；机械' -> '冶金、工贸、机械' in the reference order, duplicates dropped."""
+
     def canon(v):
         if v is None or v is pd.NA:
             return None
         parts = [p for p in re.split(r"[、,，;；/|\s]+", v) if p]
         parts = sorted(set(parts), key=lambda p: (_INDUSTRY_ORDER.get(p, 99), p))
         return "、".join(parts) or None
+
     return plain(s).map(canon, na_action="ignore")

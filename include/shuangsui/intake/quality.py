@@ -4,6 +4,7 @@ The suites are JSON files in shuangsui/expectations/, one per entity, in GX's ow
 a data engineer tunes a rule there, not in code. Each expectation's meta names the
 `rule` and a Chinese `description` shown to clerks; severity `warning` reports a row but
 still loads it (an expired 执法证 is a fact to know, not a typo to reject)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,40 +16,61 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from shuangsui.intake import normalize
 from shuangsui.core import uscc
 from shuangsui.core.reference import ALL_ITEMS, COLUMNS, KEY_INDUSTRIES, KEYS, NO_PROBLEM
+from shuangsui.intake import normalize
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 NORMALIZERS = {
     "enterprises": {
-        "uscc": normalize.code, "name": normalize.text, "industry": normalize.plain,
-        "department": normalize.plain, "key_enterprise": normalize.boolean,
-        "risk_class": normalize.upper, "status": normalize.plain,
-        "address": normalize.text, "legal_rep": normalize.text,
+        "uscc": normalize.code,
+        "name": normalize.text,
+        "industry": normalize.plain,
+        "department": normalize.plain,
+        "key_enterprise": normalize.boolean,
+        "risk_class": normalize.upper,
+        "status": normalize.plain,
+        "address": normalize.text,
+        "legal_rep": normalize.text,
     },
     "inspectors": {
-        "inspector_id": normalize.code, "name": normalize.text, "cert_no": normalize.code,
-        "cert_expiry": normalize.date, "department": normalize.plain,
+        "inspector_id": normalize.code,
+        "name": normalize.text,
+        "cert_no": normalize.code,
+        "cert_expiry": normalize.date,
+        "department": normalize.plain,
         "industries": normalize.industry_list,
         "active": lambda s: normalize.boolean(s, default=True),
-        "email": normalize.email, "phone": normalize.code,
+        "email": normalize.email,
+        "phone": normalize.code,
     },
     "conflicts": {
-        "inspector_id": normalize.code, "uscc": normalize.code, "reason": normalize.text,
-        "source": normalize.plain, "decision": normalize.plain,
+        "inspector_id": normalize.code,
+        "uscc": normalize.code,
+        "reason": normalize.text,
+        "source": normalize.plain,
+        "decision": normalize.plain,
     },
     "results": {
-        "draw_id": normalize.ident, "uscc": normalize.code, "item_code": normalize.ident,
-        "started_on": normalize.date, "ended_on": normalize.date, "finding": normalize.text,
-        "outcome": normalize.plain, "serious": lambda s: normalize.boolean(s, default=False),
-        "rectification": normalize.plain, "rectified_on": normalize.date,
-        "penalty_ref": normalize.text, "decided_on": normalize.date,
+        "draw_id": normalize.ident,
+        "uscc": normalize.code,
+        "item_code": normalize.ident,
+        "started_on": normalize.date,
+        "ended_on": normalize.date,
+        "finding": normalize.text,
+        "outcome": normalize.plain,
+        "serious": lambda s: normalize.boolean(s, default=False),
+        "rectification": normalize.plain,
+        "rectified_on": normalize.date,
+        "penalty_ref": normalize.text,
+        "decided_on": normalize.date,
     },
 }
-DEFAULTS = {"conflicts": {"source": "申报", "decision": "回避"},
-            "results": {"item_code": ALL_ITEMS}}
+DEFAULTS = {
+    "conflicts": {"source": "申报", "decision": "回避"},
+    "results": {"item_code": ALL_ITEMS},
+}
 
 
 @dataclass
@@ -64,9 +86,9 @@ class Finding:
 @dataclass
 class Checked:
     entity: str
-    valid: pd.DataFrame            # rows to apply (no critical finding)
+    valid: pd.DataFrame  # rows to apply (no critical finding)
     findings: list[Finding]
-    expectations: list[dict]       # one summary per expectation, for the report
+    expectations: list[dict]  # one summary per expectation, for the report
     rows: int
     quarantined_rows: set[int] = field(default_factory=set)
     seen_keys: pd.DataFrame | None = None  # keys present in the file, valid or not
@@ -85,14 +107,16 @@ def normalized(entity: str, frame: pd.DataFrame, draw_dates: dict | None = None)
         blank = df["key_enterprise"].isna()
         df.loc[blank, "key_enterprise"] = df.loc[blank, "industry"].isin(KEY_INDUSTRIES)
     if entity == "inspectors":
-        df["cert_expiry_date"] = pd.to_datetime(df["cert_expiry"], format="%Y-%m-%d",
-                                                errors="coerce")
+        df["cert_expiry_date"] = pd.to_datetime(
+            df["cert_expiry"], format="%Y-%m-%d", errors="coerce"
+        )
     if entity == "results":
         df["item_code"] = df["item_code"].replace({"全部": ALL_ITEMS, "ALL": ALL_ITEMS})
         df["assignment"] = df["draw_id"].astype(str) + "|" + df["uscc"].astype(str)
         df["draw_date"] = df["draw_id"].map(draw_dates or {})
         df["names_item_if_problem"] = (df["outcome"] == NO_PROBLEM) | (
-            df["item_code"].notna() & (df["item_code"] != ALL_ITEMS))
+            df["item_code"].notna() & (df["item_code"] != ALL_ITEMS)
+        )
     return df
 
 
@@ -101,8 +125,11 @@ def load_suite(entity: str):
     from great_expectations.core.expectation_suite import ExpectationSuite
 
     _register_custom_expectations()
-    text = resources.files("shuangsui.intake.expectations").joinpath(f"{entity}.json").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("shuangsui.intake.expectations")
+        .joinpath(f"{entity}.json")
+        .read_text(encoding="utf-8")
+    )
     return ExpectationSuite(**json.loads(text))
 
 
@@ -117,7 +144,8 @@ def _register_custom_expectations():
     from great_expectations.execution_engine import PandasExecutionEngine
     from great_expectations.expectations.expectation import ColumnMapExpectation
     from great_expectations.expectations.metrics import (
-        ColumnMapMetricProvider, column_condition_partial,
+        ColumnMapMetricProvider,
+        column_condition_partial,
     )
 
     class ColumnValuesValidUscc(ColumnMapMetricProvider):
@@ -130,13 +158,15 @@ def _register_custom_expectations():
             # A value that is not text may look like a USCC once written as text.
             other = [i for i in np.flatnonzero(~well_formed) if not isinstance(values[i], str)]
             if other:
-                well_formed[other] = (column.iloc[other].astype(str)
-                                      .str.match(uscc.PATTERN.pattern).to_numpy())
+                well_formed[other] = (
+                    column.iloc[other].astype(str).str.match(uscc.PATTERN.pattern).to_numpy()
+                )
             # Malformed codes are the format rule's business, not this one's.
             return pd.Series(ok | ~well_formed, index=column.index)
 
     class ExpectColumnValuesToBeValidUscc(ColumnMapExpectation):
         """Values are USCCs whose 18th character is the GB 32100-2015 check digit."""
+
         map_metric = "column_values.valid_uscc_check_digit"
 
     globals()["ExpectColumnValuesToBeValidUscc"] = ExpectColumnValuesToBeValidUscc
@@ -146,7 +176,9 @@ def _register_custom_expectations():
 def _context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
-        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
     )
     from great_expectations.execution_engine import pandas_execution_engine
 
@@ -155,10 +187,14 @@ def _context():
     # nothing here reads. 0: never.
     pandas_execution_engine.HASH_THRESHOLD = 0
 
-    return gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
-        progress_bars=ProgressBarsConfig(globally=False), analytics_enabled=False,
-    ))
+    return gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            progress_bars=ProgressBarsConfig(globally=False),
+            analytics_enabled=False,
+        ),
+    )
 
 
 def _detail(rule: str, value) -> str:
@@ -167,10 +203,17 @@ def _detail(rule: str, value) -> str:
     return ""
 
 
-def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
-          known_inspectors: list[str] = (), known_enterprises: list[str] = (),
-          known_assignments: list[str] = (), known_items: list[str] = (),
-          draw_dates: dict | None = None) -> Checked:
+def check(
+    entity: str,
+    frame: pd.DataFrame,
+    *,
+    today: dt.date,
+    known_inspectors: list[str] = (),
+    known_enterprises: list[str] = (),
+    known_assignments: list[str] = (),
+    known_items: list[str] = (),
+    draw_dates: dict | None = None,
+) -> Checked:
     """Normalize and validate one landed frame; split it into rows to apply and findings."""
     import great_expectations as gx
 
@@ -185,18 +228,26 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
     dup = pd.Series(False, index=df.index)
     if first_key.any():
         dup.iloc[np.flatnonzero(first_key)] = (
-            df.loc[first_key].duplicated(subset=cols, keep="first").to_numpy())
+            df.loc[first_key].duplicated(subset=cols, keep="first").to_numpy()
+        )
     for row, key in zip(df.loc[dup, "_row"], df.loc[dup, KEYS[entity][0]]):
-        findings.append(Finding(int(row), "*", key, "duplicate_row",
-                                "与前面某行完全重复，已忽略该行", "critical"))
+        findings.append(
+            Finding(
+                int(row), "*", key, "duplicate_row", "与前面某行完全重复，已忽略该行", "critical"
+            )
+        )
     body = df.loc[~dup].reset_index(drop=True)
 
     ctx = _context()
-    batch = (ctx.data_sources.add_pandas("landing").add_dataframe_asset(entity)
-             .add_batch_definition_whole_dataframe("file"))
+    batch = (
+        ctx.data_sources.add_pandas("landing")
+        .add_dataframe_asset(entity)
+        .add_batch_definition_whole_dataframe("file")
+    )
     suite = ctx.suites.add(load_suite(entity))
     validation = ctx.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{entity}_validation", data=batch, suite=suite))
+        gx.ValidationDefinition(name=f"{entity}_validation", data=batch, suite=suite)
+    )
     params = {
         "today": pd.Timestamp(today),
         "known_inspectors": sorted(set(known_inspectors)),
@@ -206,11 +257,15 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
         "today_iso": today.isoformat(),
     }
     result = validation.run(
-        batch_parameters={"dataframe": body}, expectation_parameters=params,
+        batch_parameters={"dataframe": body},
+        expectation_parameters=params,
         # Every unexpected row by its _row; not the query that would select them (a pandas
         # filter string over all their indexes, unused here and costly at 10^6 rows).
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row"],
-                       "return_unexpected_index_query": False},
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": ["_row"],
+            "return_unexpected_index_query": False,
+        },
     )
 
     summaries = []
@@ -218,36 +273,64 @@ def check(entity: str, frame: pd.DataFrame, *, today: dt.date,
         cfg = r.expectation_config
         meta = cfg.meta or {}
         kw = cfg.kwargs
-        columns = ([kw["column"]] if kw.get("column") else kw.get("column_list")
-                   or [kw[k] for k in ("column_A", "column_B") if kw.get(k)])
+        columns = (
+            [kw["column"]]
+            if kw.get("column")
+            else kw.get("column_list") or [kw[k] for k in ("column_A", "column_B") if kw.get(k)]
+        )
         column = meta.get("report_column") or ",".join(columns)
         severity = getattr(cfg.severity, "value", str(cfg.severity))
         raised = (r.exception_info or {}).get("raised_exception")
         if raised:
-            raise RuntimeError(f"expectation {cfg.type} on {column} could not run: "
-                               f"{r.exception_info.get('exception_message')}")
+            raise RuntimeError(
+                f"expectation {cfg.type} on {column} could not run: "
+                f"{r.exception_info.get('exception_message')}"
+            )
         unexpected = r.result.get("unexpected_index_list") or []
-        summaries.append({
-            "type": cfg.type, "column": column, "rule": meta.get("rule", cfg.type),
-            "description": meta.get("description", ""), "severity": severity,
-            "success": bool(r.success), "unexpected": len(unexpected),
-        })
+        summaries.append(
+            {
+                "type": cfg.type,
+                "column": column,
+                "rule": meta.get("rule", cfg.type),
+                "description": meta.get("description", ""),
+                "severity": severity,
+                "success": bool(r.success),
+                "unexpected": len(unexpected),
+            }
+        )
         for item in unexpected:
-            value = item.get(columns[0]) if len(columns) == 1 else \
-                {c: _plain(item.get(c)) for c in columns}
+            value = (
+                item.get(columns[0])
+                if len(columns) == 1
+                else {c: _plain(item.get(c)) for c in columns}
+            )
             if meta.get("report_column"):
                 value = body.loc[body["_row"] == item["_row"], meta["report_column"]].iloc[0]
             rule = meta.get("rule", cfg.type)
-            findings.append(Finding(
-                int(item["_row"]), column, _plain(value), rule,
-                meta.get("description", cfg.type) + _detail(rule, value), severity))
+            findings.append(
+                Finding(
+                    int(item["_row"]),
+                    column,
+                    _plain(value),
+                    rule,
+                    meta.get("description", cfg.type) + _detail(rule, value),
+                    severity,
+                )
+            )
 
     bad_rows = {f.row for f in findings if f.severity == "critical"}
     valid = body.loc[~body["_row"].isin(bad_rows)].reset_index(drop=True)
     keys = list(KEYS[entity])
     seen = df[keys].dropna().drop_duplicates()
-    return Checked(entity, valid[["_row", *cols]], sorted(findings, key=lambda f: f.row),
-                   summaries, len(df), bad_rows, seen)
+    return Checked(
+        entity,
+        valid[["_row", *cols]],
+        sorted(findings, key=lambda f: f.row),
+        summaries,
+        len(df),
+        bad_rows,
+        seen,
+    )
 
 
 def _plain(value):

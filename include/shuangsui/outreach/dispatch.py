@@ -1,6 +1,7 @@
 """Who is told what, and when (SPEC §1, R6): inspectors get their 任务单 with the notices
 of their units once a draw is approved; the 分管领导 is told when an approval waits for
 him; the responsible 科室 is alerted when a run fails. Everything goes through the outbox."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,9 @@ import os
 from sqlalchemy import Engine, select
 
 from shuangsui import config, db
+from shuangsui.documents import notices
 from shuangsui.draw import lifecycle as draws
 from shuangsui.outreach import mail
-from shuangsui.documents import notices
 
 
 def department_emails() -> dict[str, str]:
@@ -28,10 +29,16 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
     with engine.connect() as conn:
         rec = draws.record(conn, draw_id)
         if rec["status"] not in ("approved", "notified", "in_progress"):
-            raise ValueError(f"draw {draw_id} is {rec['status']}: nothing is sent before the "
-                             f"分管领导 approves it")
-        people = {r.inspector_id: r for r in conn.execute(
-            select(db.inspector.c.inspector_id, db.inspector.c.name, db.inspector.c.email))}
+            raise ValueError(
+                f"draw {draw_id} is {rec['status']}: nothing is sent before the "
+                f"分管领导 approves it"
+            )
+        people = {
+            r.inspector_id: r
+            for r in conn.execute(
+                select(db.inspector.c.inspector_id, db.inspector.c.name, db.inspector.c.email)
+            )
+        }
         units: dict[str, list[str]] = {}
         for team in rec["current_teams"]:
             for iid in team["members"]:
@@ -42,50 +49,89 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
             units.setdefault(d["subject_key"], [])
         planned = []
         for iid, usccs in sorted(units.items()):
-            sheet = {d["format"]: d for d in notices.documents_for(
-                conn, draw_id, kind="task_sheet", subject_key=iid)}
+            sheet = {
+                d["format"]: d
+                for d in notices.documents_for(conn, draw_id, kind="task_sheet", subject_key=iid)
+            }
             if "html" not in sheet or "docx" not in sheet:
                 raise ValueError(f"draw {draw_id}: no task sheet for {iid}; render first")
             attach = [sheet["docx"]["id"]] + [
-                d["id"] for u in usccs
+                d["id"]
+                for u in usccs
                 for d in notices.documents_for(conn, draw_id, kind="notice", subject_key=u)
-                if d["format"] == "docx"]
+                if d["format"] == "docx"
+            ]
             html = open(sheet["html"]["path"], encoding="utf-8").read()
             correction = "【更正】" if sheet["docx"]["version"] > 1 else ""
             date = rec["params"]["inspection_date"]
             what = f"{date} 检查 {len(usccs)} 家单位" if usccs else "原任务单作废"
-            planned.append(dict(
-                message_key=f"task_sheet/{draw_id}/{iid}/{sheet['docx']['sha256'][:16]}",
-                kind="task_sheet", recipient=people[iid].email if iid in people else None,
-                recipient_name=people[iid].name if iid in people else iid,
-                subject=f"{correction}【双随机抽查】执法检查任务单：{what}（{draw_id}）",
-                body_html=html, attachments=attach, draw_id=draw_id))
+            planned.append(
+                dict(
+                    message_key=f"task_sheet/{draw_id}/{iid}/{sheet['docx']['sha256'][:16]}",
+                    kind="task_sheet",
+                    recipient=people[iid].email if iid in people else None,
+                    recipient_name=people[iid].name if iid in people else iid,
+                    subject=f"{correction}【双随机抽查】执法检查任务单：{what}（{draw_id}）",
+                    body_html=html,
+                    attachments=attach,
+                    draw_id=draw_id,
+                )
+            )
     return sum(mail.queue(engine, now=now, **m)[1] for m in planned)
 
 
-def queue_approval_request(engine: Engine, draw_id: str, *, link: str | None,
-                           now: dt.datetime) -> bool:
+def queue_approval_request(
+    engine: Engine, draw_id: str, *, link: str | None, now: dt.datetime
+) -> bool:
     """Tell the 分管领导 a draw waits for his approval (once per draw)."""
     b = config.bureau()
     with engine.connect() as conn:
         summary = draws.summary_markdown(conn, draw_id)
-    body = ("<p>分管领导：</p><p>以下双随机抽查结果待您审批，请在系统“待办事项”中批准或驳回。</p>"
-            + (f'<p><a href="{link}">前往审批</a></p>' if link else "")
-            + "<pre>" + summary.replace("<", "&lt;") + "</pre>")
-    return mail.queue(engine, message_key=f"approval/{draw_id}", kind="approval_request",
-                      recipient=b["leader_email"], recipient_name="分管领导",
-                      subject=f"【待审批】双随机抽查结果 {draw_id}", body_html=body,
-                      draw_id=draw_id, now=now)[1]
+    body = (
+        "<p>分管领导：</p><p>以下双随机抽查结果待您审批，请在系统“待办事项”中批准或驳回。</p>"
+        + (f'<p><a href="{link}">前往审批</a></p>' if link else "")
+        + "<pre>"
+        + summary.replace("<", "&lt;")
+        + "</pre>"
+    )
+    return mail.queue(
+        engine,
+        message_key=f"approval/{draw_id}",
+        kind="approval_request",
+        recipient=b["leader_email"],
+        recipient_name="分管领导",
+        subject=f"【待审批】双随机抽查结果 {draw_id}",
+        body_html=body,
+        draw_id=draw_id,
+        now=now,
+    )[1]
 
 
-def queue_failure_alert(engine: Engine, *, dag_id: str, run_id: str, task_id: str | None,
-                        department: str | None, error: str, now: dt.datetime) -> bool:
+def queue_failure_alert(
+    engine: Engine,
+    *,
+    dag_id: str,
+    run_id: str,
+    task_id: str | None,
+    department: str | None,
+    error: str,
+    now: dt.datetime,
+) -> bool:
     """Alert the responsible 科室 (or the duty address) that a run failed."""
     emails = department_emails()
     to = emails.get(department or "", emails["*"])
-    body = (f"<p>{department or '值班人员'}：</p><p>工作流 <b>{dag_id}</b> 运行 <code>{run_id}</code>"
-            f"{'（任务 ' + task_id + '）' if task_id else ''} 执行失败，请及时处理。</p>"
-            f"<p>错误信息：</p><pre>{error.replace('<', '&lt;')}</pre>")
-    return mail.queue(engine, message_key=f"alert/{dag_id}/{run_id}/{task_id or '-'}",
-                      kind="failure_alert", recipient=to, recipient_name=department or "值班",
-                      subject=f"【运行失败】{dag_id} {run_id}", body_html=body, now=now)[1]
+    body = (
+        f"<p>{department or '值班人员'}：</p><p>工作流 <b>{dag_id}</b> 运行 <code>{run_id}</code>"
+        f"{'（任务 ' + task_id + '）' if task_id else ''} 执行失败，请及时处理。</p>"
+        f"<p>错误信息：</p><pre>{error.replace('<', '&lt;')}</pre>"
+    )
+    return mail.queue(
+        engine,
+        message_key=f"alert/{dag_id}/{run_id}/{task_id or '-'}",
+        kind="failure_alert",
+        recipient=to,
+        recipient_name=department or "值班",
+        subject=f"【运行失败】{dag_id} {run_id}",
+        body_html=body,
+        now=now,
+    )[1]

@@ -10,6 +10,7 @@ it is, and sent until it is sent — never twice, never lost.
 - Message-ID is derived from the key, so even a resend after a crash in the instant
   between SMTP's OK and our commit is recognisable as the same message.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,6 @@ import json
 import mimetypes
 import re
 import smtplib
-import socket
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -57,10 +57,19 @@ class DeliveryFailed(RuntimeError):
     """Messages are still pending after this attempt (the server is down or refusing)."""
 
 
-def queue(engine: Engine, *, message_key: str, kind: str, recipient: str | None,
-          recipient_name: str | None, subject: str, body_html: str,
-          attachments: list[int] = (), draw_id: str | None = None,
-          now: dt.datetime) -> tuple[int, bool]:
+def queue(
+    engine: Engine,
+    *,
+    message_key: str,
+    kind: str,
+    recipient: str | None,
+    recipient_name: str | None,
+    subject: str,
+    body_html: str,
+    attachments: list[int] = (),
+    draw_id: str | None = None,
+    now: dt.datetime,
+) -> tuple[int, bool]:
     """Queue a message once; returns (outbox id, newly queued)."""
     o = db.outbox
     with engine.begin() as conn:
@@ -68,16 +77,31 @@ def queue(engine: Engine, *, message_key: str, kind: str, recipient: str | None,
         if existing:
             return existing, False
         bad = not (recipient and EMAIL.match(recipient))
-        oid = conn.execute(o.insert().values(
-            message_key=message_key, draw_id=draw_id, kind=kind, recipient=recipient,
-            recipient_name=recipient_name, subject=subject, body_html=body_html,
-            attachments=json.dumps(list(attachments)), attempts=0, created_at=now,
-            status="bad_address" if bad else "pending",
-            last_error=f"no valid email address: {recipient!r}" if bad else None,
-        )).inserted_primary_key[0]
-        audit.record(conn, "mail.queued", {"message_key": message_key, "kind": kind,
-                                           "recipient": recipient, "bad_address": bad},
-                     actor="mail", entity="outbox", entity_key=message_key, now=now)
+        oid = conn.execute(
+            o.insert().values(
+                message_key=message_key,
+                draw_id=draw_id,
+                kind=kind,
+                recipient=recipient,
+                recipient_name=recipient_name,
+                subject=subject,
+                body_html=body_html,
+                attachments=json.dumps(list(attachments)),
+                attempts=0,
+                created_at=now,
+                status="bad_address" if bad else "pending",
+                last_error=f"no valid email address: {recipient!r}" if bad else None,
+            )
+        ).inserted_primary_key[0]
+        audit.record(
+            conn,
+            "mail.queued",
+            {"message_key": message_key, "kind": kind, "recipient": recipient, "bad_address": bad},
+            actor="mail",
+            entity="outbox",
+            entity_key=message_key,
+            now=now,
+        )
     return oid, True
 
 
@@ -101,6 +125,7 @@ def build(row, sender: str, attachments: list[tuple[str, bytes]]) -> EmailMessag
 
 def _msgid(key: str) -> str:
     import hashlib
+
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
@@ -113,8 +138,14 @@ def _attachments(conn, ids: list[int]) -> list[tuple[str, bytes]]:
     return [(Path(by_id[i]).name, Path(by_id[i]).read_bytes()) for i in ids]
 
 
-def send_pending(engine: Engine, smtp: SmtpSettings, *, now: dt.datetime,
-                 kinds: tuple[str, ...] | None = None, draw_id: str | None = None) -> dict:
+def send_pending(
+    engine: Engine,
+    smtp: SmtpSettings,
+    *,
+    now: dt.datetime,
+    kinds: tuple[str, ...] | None = None,
+    draw_id: str | None = None,
+) -> dict:
     """Send every pending message (optionally of some kinds or one draw)."""
     o = db.outbox
     q = select(o).where(o.c.status == "pending").order_by(o.c.id)
@@ -128,8 +159,11 @@ def send_pending(engine: Engine, smtp: SmtpSettings, *, now: dt.datetime,
     client = None
     for row in rows:
         with engine.connect() as conn:
-            msg = build(row, smtp.sender or config.bureau()["mail_from"],
-                        _attachments(conn, json.loads(row.attachments)))
+            msg = build(
+                row,
+                smtp.sender or config.bureau()["mail_from"],
+                _attachments(conn, json.loads(row.attachments)),
+            )
         status, error = "sent", None
         try:
             if client is None:
@@ -139,20 +173,31 @@ def send_pending(engine: Engine, smtp: SmtpSettings, *, now: dt.datetime,
                 status, error = "bad_address", f"refused: {refused}"
         except smtplib.SMTPRecipientsRefused as e:
             status, error = "bad_address", f"refused: {e.recipients}"
-        except (smtplib.SMTPException, OSError, socket.timeout) as e:
+        except (TimeoutError, smtplib.SMTPException, OSError) as e:
             status, error = "pending", f"{type(e).__name__}: {e}"
             client = _close(client)
         with engine.begin() as conn:
-            conn.execute(o.update().where(o.c.id == row.id, o.c.status == "pending").values(
-                status=status, attempts=o.c.attempts + 1, last_error=error,
-                sent_at=now if status == "sent" else None,
-                smtp_message_id=msg["Message-ID"] if status == "sent" else None))
+            conn.execute(
+                o.update()
+                .where(o.c.id == row.id, o.c.status == "pending")
+                .values(
+                    status=status,
+                    attempts=o.c.attempts + 1,
+                    last_error=error,
+                    sent_at=now if status == "sent" else None,
+                    smtp_message_id=msg["Message-ID"] if status == "sent" else None,
+                )
+            )
             if status != "pending":
-                audit.record(conn, f"mail.{status}", {"message_key": row.message_key,
-                                                      "recipient": row.recipient,
-                                                      "error": error},
-                             actor="mail", entity="outbox", entity_key=row.message_key,
-                             now=now)
+                audit.record(
+                    conn,
+                    f"mail.{status}",
+                    {"message_key": row.message_key, "recipient": row.recipient, "error": error},
+                    actor="mail",
+                    entity="outbox",
+                    entity_key=row.message_key,
+                    now=now,
+                )
         sent += status == "sent"
         bad += status == "bad_address"
         if status == "pending":
@@ -160,8 +205,10 @@ def send_pending(engine: Engine, smtp: SmtpSettings, *, now: dt.datetime,
     _close(client)
     result = {"sent": sent, "bad_address": bad, "still_pending": len(failed)}
     if failed:
-        raise DeliveryFailed(f"{len(failed)} message(s) not delivered, kept pending for the "
-                             f"next attempt; first: {failed[0]}")
+        raise DeliveryFailed(
+            f"{len(failed)} message(s) not delivered, kept pending for the "
+            f"next attempt; first: {failed[0]}"
+        )
     return result
 
 

@@ -4,6 +4,7 @@ append-only audit events.
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -56,11 +57,14 @@ def _conflict():
 
 def _entity(name, columns, key):
     op.create_table(
-        name, *columns(), sa.Column("updated_at", sa.DateTime, nullable=False),
+        name,
+        *columns(),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.PrimaryKeyConstraint(*key, name=f"pk_{name}"),
     )
     op.create_table(
-        f"{name}_history", sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        f"{name}_history",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         *columns(),
         sa.Column("valid_from", sa.DateTime, nullable=False),
         sa.Column("valid_to", sa.DateTime),
@@ -105,8 +109,14 @@ def upgrade():
         sa.Column("message", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
         # The same bad cell of the same file is quarantined once, however often it is read.
-        sa.UniqueConstraint("source_sha256", "entity", "row_number", "column_name", "rule",
-                            name="uq_quarantine_finding"),
+        sa.UniqueConstraint(
+            "source_sha256",
+            "entity",
+            "row_number",
+            "column_name",
+            "rule",
+            name="uq_quarantine_finding",
+        ),
     )
 
     op.create_table(
@@ -143,6 +153,15 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_event_no_change ON audit_event")
         op.execute("DROP FUNCTION audit_event_append_only()")
-    for t in ("audit_event", "quarantine", "checklist_item", "conflict_history", "conflict",
-              "inspector_history", "inspector", "enterprise_history", "enterprise"):
+    for t in (
+        "audit_event",
+        "quarantine",
+        "checklist_item",
+        "conflict_history",
+        "conflict",
+        "inspector_history",
+        "inspector",
+        "enterprise_history",
+        "enterprise",
+    ):
         op.drop_table(t)

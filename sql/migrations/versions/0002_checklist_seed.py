@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import csv
 import datetime as dt
 from pathlib import Path
@@ -20,9 +21,20 @@ SEED = Path(__file__).resolve().parents[2] / "seed" / "checklist_v1.csv"
 
 def upgrade():
     items = sa.table(
-        "checklist_item", *(sa.column(c) for c in (
-            "code", "version", "name", "subject", "basis", "liability", "industries",
-            "effective_from")),
+        "checklist_item",
+        *(
+            sa.column(c)
+            for c in (
+                "code",
+                "version",
+                "name",
+                "subject",
+                "basis",
+                "liability",
+                "industries",
+                "effective_from",
+            )
+        ),
     )
     with SEED.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))

@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,8 +15,9 @@ depends_on = None
 
 def upgrade():
     # The pool of a draw: the directory of one 科室 at a moment, from history.
-    op.create_index("ix_enterprise_history_pool", "enterprise_history",
-                    ["department", "status", "valid_to"])
+    op.create_index(
+        "ix_enterprise_history_pool", "enterprise_history", ["department", "status", "valid_to"]
+    )
     op.create_table(
         "annual_plan",
         sa.Column("year", sa.Integer, nullable=False),

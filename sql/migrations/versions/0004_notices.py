@@ -3,6 +3,7 @@
 Revision ID: 0004
 Revises: 0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,17 +18,18 @@ def upgrade():
         "document",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("draw_id", sa.String(80), sa.ForeignKey("draw.draw_id"), nullable=False),
-        sa.Column("kind", sa.String(20), nullable=False),   # notice | task_sheet | summary
+        sa.Column("kind", sa.String(20), nullable=False),  # notice | task_sheet | summary
         sa.Column("subject_key", sa.String(40), nullable=False),  # uscc | inspector_id | draw
         sa.Column("format", sa.String(8), nullable=False),  # docx | html
         sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("doc_number", sa.String(60)),              # 发文字号
+        sa.Column("doc_number", sa.String(60)),  # 发文字号
         sa.Column("path", sa.Text, nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("size", sa.Integer, nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.UniqueConstraint("draw_id", "kind", "subject_key", "format", "version",
-                            name="uq_document_version"),
+        sa.UniqueConstraint(
+            "draw_id", "kind", "subject_key", "format", "version", name="uq_document_version"
+        ),
     )
     op.create_table(
         "outbox",
