@@ -3,6 +3,8 @@ columns of the landing files with the Chinese headers clerks actually use."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 # 第五条: the key industries (重点行业领域) whose units make up >=50% of every draw.
 KEY_INDUSTRIES = ("危险化学品", "非煤矿山", "冶金")
 INDUSTRIES = KEY_INDUSTRIES + ("工贸", "建材", "机械", "轻工", "烟花爆竹", "其他")
@@ -22,6 +24,31 @@ DEPARTMENT_CODES = {
     "冶金工贸监管科": "YJ",
     "综合监督管理科": "ZH",
 }
+
+
+class DrawStatus(StrEnum):
+    """A draw's status (抽查任务状态), in the order a draw passes through them."""
+
+    COMMITTED = "committed"  # pool frozen, commitment published, not drawn yet
+    DRAWN = "drawn"  # targets and teams drawn, waiting for the 分管领导
+    REFUSED = "refused"  # the pool could not meet a rule: nothing drawn
+    APPROVED = "approved"  # the 分管领导 approved: notices go out
+    REJECTED = "rejected"  # the 分管领导 rejected: closed, a re-draw is a new draw
+    NOTIFIED = "notified"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+# Named sets of statuses (tuples, in lifecycle order), the only place they are listed.
+# Approved, and on (notices issued, inspections, results published).
+ISSUED = (DrawStatus.APPROVED, DrawStatus.NOTIFIED, DrawStatus.IN_PROGRESS, DrawStatus.CLOSED)
+# Drawn and not rejected or refused: count toward a unit's yearly frequency (第七条(四)).
+LIVE = (DrawStatus.DRAWN, *ISSUED)
+# A team exists that an inspector may still be recused from.
+RECUSABLE = (DrawStatus.DRAWN, DrawStatus.APPROVED, DrawStatus.NOTIFIED, DrawStatus.IN_PROGRESS)
+# The secret is published (the seed revealed): every status after committed.
+REVEALED = tuple(s for s in DrawStatus if s is not DrawStatus.COMMITTED)
+
 DRAW_KINDS = ("年度计划", "专项治理", "暗访暗查", "综合督导")
 
 ENTERPRISE_STATUSES = ("存续", "停产", "注销", "吊销")  # 经营状态
