@@ -1,5 +1,6 @@
 # make demo: set up and run the registry sync on the bundled sample data (SQLite, real
-# Airflow DAG runs). make test: set up and run the tests. Both use a local .venv.
+# Airflow DAG runs). make test: set up and run the tests. make lint: ruff (lint and
+# format) and mypy. All use a local .venv.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,11 +15,11 @@ export SHUANGSUI_DATA_DIR ?= $(DATA)
 export GX_ANALYTICS_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test airflow-ui clean
+.PHONY: install demo test lint airflow-ui clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[airflow,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[airflow,test,lint]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -28,6 +29,13 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Configuration in pyproject.toml ([tool.ruff], [tool.mypy]); .pre-commit-config.yaml
+# runs the same tools before a commit.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The Airflow UI on the demo's data: http://localhost:8080 (user and password printed
 # by airflow standalone, also in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated).

@@ -13,7 +13,7 @@ What it does:
 1. creates a fresh database (dropped at the end unless --keep-db) and migrates it with
    shuangsui.db.upgrade;
 2. SET-UP, in a subprocess (so its memory is not the draw's): --units enterprise rows from
-   shuangsui.sample.write_large_enterprises, mapped to the canonical columns and COPYed
+   bench/large_sample.py's write_large_enterprises, mapped to the canonical columns and COPYed
    straight into `enterprise` and `enterprise_history` (valid_from a fixed past moment,
    valid_to NULL, listed); --inspectors inspectors into `inspector` + history (spread
    evenly over the four 科室, industries = their 科室's, ~5% 执法证 expired, ~3% not on
@@ -25,12 +25,12 @@ What it does:
    (~96.7% of --units; the rest are 停产/注销/吊销); with the inspectors spread over four
    科室, the default cap (draw.default_cap) then runs the units of the 科室's own
    industries out of inspectors (TeamImpossible): give --cap (e.g. 6) with it;
-3. BASELINE: the pool read, `draws.pool_units(conn, spec, moment)` (directory_as_of on
+3. BASELINE: the pool read, `draw_pool.pool_units(conn, spec, moment)` (directory_as_of on
    enterprise_history with the SQL filters, then the Unit objects), and the bare
    `pd.read_sql` of the same SELECT; median of --read-repeat after one warm-up;
 4. DRAW: `draw.select_targets` + `draw.assign_teams` (team size --team-size, default cap)
-   on that pool and the roster of `draws.roster_as_of`; then the full `draws.commit` and
-   `draws.perform` (pool read, snapshots, hashes, inserts, record.json);
+   on that pool and the roster of `draw_pool.roster_as_of`; then the full `lifecycle.commit` and
+   `lifecycle.perform` (pool read, snapshots, hashes, inserts, record.json);
 5. VERIFY: `verify.verify_record(record.json)` in a subprocess (its own peak memory);
 6. with --alt-draw FILE: the same select_targets + assign_teams from another copy of
    shuangsui/draw.py (e.g. an optimized one), timed on the same inputs and checked to give
@@ -91,9 +91,10 @@ def own_peak_mb() -> float:
     """The peak resident memory of this process's own address space (VmHWM), MB. In a
     child, ru_maxrss (also wait4's) starts at the parent's RSS: Linux carries the
     high-water mark over fork and exec, so a child of a 1.3 GB parent reports >= 1.3 GB."""
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return rss_mb()
 
 
@@ -188,7 +189,7 @@ def setup_worker(spec: dict) -> None:
     import pandas as pd
     from sqlalchemy.engine import make_url
 
-    from shuangsui import sample
+    from large_sample import write_large_enterprises
     from shuangsui.core.reference import ACTIVE_STATUS, DEPARTMENTS, ENTERPRISE_COLUMNS
 
     timers = {}
@@ -197,7 +198,7 @@ def setup_worker(spec: dict) -> None:
 
     # --- enterprises --------------------------------------------------------------------
     t = time.perf_counter()
-    path = sample.write_large_enterprises(tmp / "enterprises.csv", spec["units"], spec["seed"])
+    path = write_large_enterprises(tmp / "enterprises.csv", spec["units"], spec["seed"])
     timers["generate_enterprises"] = time.perf_counter() - t
     t = time.perf_counter()
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -432,11 +433,13 @@ def machine(url: str) -> dict:
     import sqlalchemy
     from sqlalchemy import create_engine, text
 
-    mem_kib = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
-    cpu = next(
-        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
-        platform.processor(),
-    )
+    with open("/proc/meminfo") as f:
+        mem_kib = next(int(l.split()[1]) for l in f if l.startswith("MemTotal"))
+    with open("/proc/cpuinfo") as f:
+        cpu = next(
+            (l.split(":", 1)[1].strip() for l in f if l.startswith("model name")),
+            platform.processor(),
+        )
     eng = create_engine(url)
     with eng.connect() as c:
         pg = c.execute(text("SHOW server_version")).scalar()
@@ -483,7 +486,9 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
     from shuangsui import db
     from shuangsui.core.reference import ACTIVE_STATUS, KEYS
     from shuangsui.draw import algorithm as draw
-    from shuangsui.draw import lifecycle as draws
+    from shuangsui.draw import lifecycle
+    from shuangsui.draw import pool as draw_pool
+    from shuangsui.draw.spec import Spec
 
     report["machine"] = machine(url)
     report["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]
@@ -513,7 +518,7 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
     print(f"  done in {report['setup']['wall_seconds']:.1f} s", flush=True)
 
     engine = db.engine(url)
-    spec = draws.Spec(
+    spec = Spec(
         department=args.department,
         kind="专项治理",
         year=YEAR,
@@ -545,9 +550,9 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
         del frame
         gc.collect()
         pool_s, pool_all, units = median_time(
-            lambda: draws.pool_units(conn, spec, NOW), args.read_repeat
+            lambda: draw_pool.pool_units(conn, spec, NOW), args.read_repeat
         )
-        roster_s, (roster, conflicts) = timed(draws.roster_as_of, conn, NOW)
+        roster_s, (roster, conflicts) = timed(draw_pool.roster_as_of, conn, NOW)
         explain = "\n".join(
             r[0]
             for r in conn.exec_driver_sql(
@@ -691,9 +696,9 @@ def _run(args, url: str, tmp: Path, report: dict) -> dict:
     gc.collect()
 
     # --- commit + perform (the draw as the DAG makes it) -------------------------------
-    commit_s, draw_id = timed(draws.commit, engine, spec, origin="bench/draw/1", now=NOW)
-    perform_s, rec = timed(draws.perform, engine, draw_id, now=NOW)
-    folder = draws.draws_dir() / draw_id
+    commit_s, draw_id = timed(lifecycle.commit, engine, spec, origin="bench/draw/1", now=NOW)
+    perform_s, rec = timed(lifecycle.perform, engine, draw_id, now=NOW)
+    folder = lifecycle.draws_dir() / draw_id
     report["commit_perform"] = {
         "draw_id": draw_id,
         "commit_seconds": round(commit_s, 3),

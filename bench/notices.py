@@ -4,10 +4,10 @@ and HTML) against the target of the issue: the whole set in under 30 s on one ma
     .venv/bin/python bench/notices.py [--keep] [--baseline-sample 200]
 
 What it does:
-1. in a temporary folder (in a subprocess), copies the bundled sample registry with every enterprise made
-   存续 and put under one 科室 (冶金工贸监管科), and every inspector moved to that 科室, so one
-   draw can take all 3,000 units; loads it into a fresh SQLite database (registry_sync's
-   own land -> prepare -> apply);
+1. in a temporary folder (in a subprocess), copies the bundled sample registry with every
+   enterprise made 存续 and put under one 科室 (冶金工贸监管科), and every inspector moved to
+   that 科室, so one draw can take all 3,000 units; loads it into a fresh SQLite database
+   (registry_sync's own land -> prepare -> apply);
 2. commits, performs and approves a draw of every unit in the pool (team size 2,
    allow_shortfall: the sample has fewer than 50% key units in that 科室);
 3. OURS: in a fresh subprocess (so its peak RSS is its own), notices.render_draw for the
@@ -65,8 +65,9 @@ def _rewrite(src: Path, dst: Path, changes: dict[str, str]) -> int:
 def setup(folder: Path) -> tuple[str, str]:
     """A SQLite database with an approved draw of every unit of the sample registry."""
     from shuangsui import db
-    from shuangsui.draw import lifecycle as draws
-    from shuangsui.intake import directories as registry
+    from shuangsui.draw import lifecycle
+    from shuangsui.draw.spec import Spec
+    from shuangsui.intake import pipeline as registry
 
     landing = folder / "registry"
     landing.mkdir()
@@ -83,7 +84,7 @@ def setup(folder: Path) -> tuple[str, str]:
     with engine.connect() as conn:
         prep = registry.prepare(conn, registry.land(str(landing)), run_id="bench", today=NOW.date())
     registry.apply(engine, prep, now=NOW - dt.timedelta(days=1))
-    spec = draws.Spec(
+    spec = Spec(
         department=DEPARTMENT,
         year=2026,
         ratio=1.0,
@@ -92,9 +93,9 @@ def setup(folder: Path) -> tuple[str, str]:
         allow_shortfall=True,
         public_value="bench",
     )
-    draw_id = draws.commit(engine, spec, origin="bench", now=NOW)
-    draws.perform(engine, draw_id, now=NOW)
-    draws.decide(engine, draw_id, approved=True, by="bench", now=NOW)
+    draw_id = lifecycle.commit(engine, spec, origin="bench", now=NOW)
+    lifecycle.perform(engine, draw_id, now=NOW).to_json()
+    lifecycle.decide(engine, draw_id, approved=True, by="bench", now=NOW).to_json()
     engine.dispose()
     return url, draw_id
 
@@ -134,14 +135,15 @@ def baseline(url: str, draw_id: str, sample: int) -> dict:
     from docx.enum.text import WD_BREAK
 
     from shuangsui import db
-    from shuangsui.documents import notices
+    from shuangsui.documents import context, notices
+    from shuangsui.documents.docx import STYLE_OF
 
     engine = db.engine(url)
     with engine.connect() as conn:
-        g = notices._gather(conn, draw_id)
-    contexts = [c for k, _, _, c, _ in notices._documents(g) if k == "notice"][:sample]
+        g = context.gather(conn, draw_id)
+    contexts = [c for k, _, _, c, _ in context.documents(g) if k == "notice"][:sample]
     base = (ROOT / "include" / "shuangsui" / "templates" / "notices" / "base.docx").read_bytes()
-    styles = notices.STYLE_OF
+    styles = STYLE_OF
     t0 = time.perf_counter()
     for ctx in contexts:
         blocks = notices.render_blocks(

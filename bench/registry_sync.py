@@ -6,7 +6,7 @@ load of the same file (the target of the issue: at most 2.0x `psql \\copy`).
 
 What it does:
 1. writes (once; cached in bench/out/) an enterprise CSV of --rows rows with
-   shuangsui.sample.write_large_enterprises, and a copy with 1% of the rows changed;
+   bench/large_sample.py's write_large_enterprises, and a copy with 1% of the rows changed;
 2. creates a fresh database for the run (dropped at the end) and runs the migrations;
 3. BASELINE: `psql -c "\\copy bench_copy FROM '<file>' WITH (FORMAT csv, HEADER true)"`
    into a table of the file's 9 columns as text with PRIMARY KEY (uscc); the wall time
@@ -76,13 +76,13 @@ os.environ.setdefault("SHUANGSUI_SQL_DIR", str(ROOT / "sql"))
 
 
 def ensure_csv(rows: int, seed: int) -> Path:
-    from shuangsui import sample
+    from large_sample import write_large_enterprises
 
     path = OUT / f"enterprises_{rows}_seed{seed}.csv"
     if not path.exists():
         t = time.perf_counter()
         tmp = path.with_suffix(".tmp")
-        sample.write_large_enterprises(tmp, rows, seed)
+        write_large_enterprises(tmp, rows, seed)
         tmp.rename(path)
         print(f"generated {path} in {time.perf_counter() - t:.1f} s", flush=True)
     return path
@@ -123,7 +123,7 @@ def worker(spec: dict) -> None:
 
     import shuangsui
     from shuangsui import db
-    from shuangsui.intake import directories as registry
+    from shuangsui.intake import pipeline as registry
     from shuangsui.intake import quality
 
     timers: dict[str, float] = {}
@@ -379,11 +379,13 @@ def machine(url) -> dict:
     import sqlalchemy
     from sqlalchemy import create_engine, text
 
-    mem_kib = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
-    cpu = next(
-        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
-        platform.processor(),
-    )
+    with open("/proc/meminfo") as f:
+        mem_kib = next(int(l.split()[1]) for l in f if l.startswith("MemTotal"))
+    with open("/proc/cpuinfo") as f:
+        cpu = next(
+            (l.split(":", 1)[1].strip() for l in f if l.startswith("model name")),
+            platform.processor(),
+        )
     eng = create_engine(url)
     with eng.connect() as conn:
         pg = conn.execute(text("SHOW server_version")).scalar_one()

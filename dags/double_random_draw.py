@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type,index,call-arg"
+# (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
 """
 ### Double-random draw (双随机抽查)
 
@@ -16,20 +18,15 @@ a draw from its record: `shuangsui verify data/draws/<draw_id>/record.json`.
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task, task_group
+from airflow.sdk import Param, dag, task, task_group
 
 from shuangsui.core.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # constants only
-from shuangsui_airflow import (
-    DEFAULT_ARGS,
-    START,
-    LeaderApprovalNotifier,
-    engine_for_task,
-    leader_decision,
-    read_decision,
-    run_moment,
-    smtp_settings,
-)
-from shuangsui_calendar import WorkingDayTimetable, round_of
+from shuangsui_airflow.decisions import leader_decision, read_decision
+from shuangsui_airflow.defaults import DEFAULT_ARGS, START
+from shuangsui_airflow.notifiers import LeaderApprovalNotifier
+from shuangsui_airflow.run import current_run
+from shuangsui_airflow.smtp import smtp_settings
+from shuangsui_airflow.timetable import WorkingDayTimetable, round_of
 
 
 @dag(
@@ -89,59 +86,52 @@ def double_random_draw():
         """The draws this run makes: one from the form, or one per 科室 from the plans."""
         from dataclasses import asdict
 
-        from shuangsui.draw import lifecycle as draws
+        from shuangsui.draw import spec
 
-        ctx = get_current_context()
-        run_id, now, today = run_moment(ctx)
-        scheduled = ctx["dag_run"].run_type == "scheduled"
-        with engine_for_task().connect() as conn:
-            specs = draws.specs_for_run(
-                conn, params, today=today, scheduled_round=round_of(today) if scheduled else None
+        run = current_run()
+        with run.engine().connect() as conn:
+            specs = spec.specs_for_run(
+                conn,
+                params,
+                today=run.today,
+                scheduled_round=round_of(run.today) if run.scheduled else None,
             )
-        return [
-            {**asdict(s), "origin": f"{ctx['dag'].dag_id}/{run_id}/{s.department}"} for s in specs
-        ]
+        return [{**asdict(s), "origin": f"{run.dag_id}/{run.run_id}/{s.department}"} for s in specs]
 
     @task_group
     def one_draw(spec: dict):
         @task
         def commit(spec: dict) -> str:
             """Freeze pool and roster; publish hashes and the seed commitment."""
-            from shuangsui.draw import lifecycle as draws
+            from shuangsui.draw import lifecycle
+            from shuangsui.draw.spec import Spec
 
-            _, now, _ = run_moment(get_current_context())
+            run = current_run()
             origin = spec.pop("origin")
-            return draws.commit(engine_for_task(), draws.Spec(**spec), origin=origin, now=now)
+            return lifecycle.commit(run.engine(), Spec(**spec), origin=origin, now=run.now)
 
-        @task
-        def perform(draw_id: str) -> str:
-            """Draw targets and teams; returns what the 分管领导 reads."""
-            from shuangsui.draw import lifecycle as draws
+        @task(multiple_outputs=True)
+        def perform(draw_id: str) -> dict:
+            """Draw targets and teams; returns the draw id and what the 分管领导 reads."""
+            from shuangsui.draw import lifecycle, summary
 
-            _, now, _ = run_moment(get_current_context())
-            eng = engine_for_task()
-            draws.perform(eng, draw_id, now=now)
+            run = current_run()
+            eng = run.engine()
+            lifecycle.perform(eng, draw_id, now=run.now)
             with eng.connect() as conn:
-                return draws.summary_markdown(conn, draw_id)
-
-        approve = leader_decision(
-            "approve",
-            "双随机抽查结果待分管领导审批",
-            "{{ ti.xcom_pull(task_ids='one_draw.perform', map_indexes=ti.map_index) }}",
-            notifiers=[LeaderApprovalNotifier()],
-        )
+                return {"draw_id": draw_id, "summary": summary.summary_markdown(conn, draw_id)}
 
         @task
         def decide(draw_id: str, answer: dict) -> str:
             """Record the decision: approved, or rejected with its reason."""
-            from shuangsui.draw import lifecycle as draws
+            from shuangsui.draw import lifecycle
 
-            _, now, _ = run_moment(get_current_context())
+            run = current_run()
             approved, by, reason = read_decision(answer)
-            rec = draws.decide(
-                engine_for_task(), draw_id, approved=approved, by=by, reason=reason, now=now
+            rec = lifecycle.decide(
+                run.engine(), draw_id, approved=approved, by=by, reason=reason, now=run.now
             )
-            return rec["status"]
+            return str(rec.status)
 
         @task
         def render_notices(draw_id: str, status: str) -> int:
@@ -149,28 +139,34 @@ def double_random_draw():
             (and so is sending) unless the 分管领导 approved."""
             from airflow.sdk.exceptions import AirflowSkipException
 
+            from shuangsui.core.reference import DrawStatus
             from shuangsui.documents import notices
 
-            if status != "approved":
+            if status != DrawStatus.APPROVED:
                 raise AirflowSkipException(f"draw {draw_id} is {status}: nothing is sent")
-            _, now, _ = run_moment(get_current_context())
-            return len(notices.render_draw(engine_for_task(), draw_id, now=now))
+            run = current_run()
+            return len(notices.render_draw(run.engine(), draw_id, now=run.now))
 
         @task
         def send_task_sheets(draw_id: str) -> dict:
             """Email each inspector his 任务单 with the notices (outbox: never twice)."""
             from shuangsui.outreach import dispatch, mail
 
-            _, now, _ = run_moment(get_current_context())
-            eng = engine_for_task()
-            dispatch.queue_task_sheets(eng, draw_id, now=now)
+            run = current_run()
+            eng = run.engine()
+            dispatch.queue_task_sheets(eng, draw_id, now=run.now)
             return mail.send_pending(
-                eng, smtp_settings(), now=now, kinds=("task_sheet",), draw_id=draw_id
+                eng, smtp_settings(), now=run.now, kinds=("task_sheet",), draw_id=draw_id
             )
 
         draw_id = commit(spec)
-        summary = perform(draw_id)
-        summary >> approve
+        performed = perform(draw_id)
+        approve = leader_decision(
+            "approve",
+            "双随机抽查结果待分管领导审批",
+            performed["summary"],
+            notifiers=[LeaderApprovalNotifier()],
+        )
         status = decide(draw_id, approve.output)
         render_notices(draw_id, status) >> send_task_sheets(draw_id)
 

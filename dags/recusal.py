@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type,index,call-arg"
+# (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
 """
 ### Recusal (回避) after a draw
 
@@ -11,16 +13,11 @@ recorded; nothing is overwritten.
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, task
 
-from shuangsui_airflow import (
-    DEFAULT_ARGS,
-    START,
-    engine_for_task,
-    leader_decision,
-    read_decision,
-    run_moment,
-)
+from shuangsui_airflow.decisions import leader_decision, read_decision
+from shuangsui_airflow.defaults import DEFAULT_ARGS, START
+from shuangsui_airflow.run import current_run
 
 
 @dag(
@@ -38,20 +35,20 @@ from shuangsui_airflow import (
     },
 )
 def recusal():
-    @task
+    @task(multiple_outputs=True)
     def request(params) -> dict:
         """Record the request and describe it for the 分管领导."""
-        from shuangsui.draw import lifecycle as draws
+        from shuangsui.draw import recusal
 
-        run_id, now, _ = run_moment(get_current_context())
-        rid = draws.request_recusal(
-            engine_for_task(),
+        run = current_run()
+        rid = recusal.request_recusal(
+            run.engine(),
             draw_id=params["draw_id"],
             uscc=params["uscc"],
             inspector_id=params["inspector_id"],
             reason=params["reason"],
-            origin=f"recusal/{run_id}",
-            now=now,
+            origin=f"recusal/{run.run_id}",
+            now=run.now,
             actor="recusal",
         )
         return {
@@ -61,27 +58,21 @@ def recusal():
             f"候选人员中按随机排序的下一名符合条件人员替补。",
         }
 
-    asked = request()
-    decide_it = leader_decision(
-        "decide_recusal",
-        "执法人员回避申请待分管领导决定",
-        "{{ ti.xcom_pull(task_ids='request')['body'] }}",
-    )
-    asked >> decide_it
-
     @task
-    def apply(req: dict, answer: dict) -> dict:
+    def apply(recusal_id: int, answer: dict) -> dict:
         """Record the decision; on approval, draw the replacement."""
-        from shuangsui.draw import lifecycle as draws
+        from shuangsui.draw import recusal
 
-        _, now, _ = run_moment(get_current_context())
+        run = current_run()
         approved, by, reason = read_decision(answer)
-        out = draws.decide_recusal(
-            engine_for_task(), req["recusal_id"], approved=approved, by=by, reason=reason, now=now
+        out = recusal.decide_recusal(
+            run.engine(), recusal_id, approved=approved, by=by, reason=reason, now=run.now
         )
         return {"decision": out["decision"], "replacement": out["replacement"]}
 
-    apply(asked, decide_it.output)
+    asked = request()
+    decision = leader_decision("decide_recusal", "执法人员回避申请待分管领导决定", asked["body"])
+    apply(asked["recusal_id"], decision.output)
 
 
 recusal()

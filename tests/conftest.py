@@ -166,7 +166,7 @@ _templates: dict[str, str] = {}
 
 def _load_sample_registry(url: str) -> None:
     from shuangsui import db
-    from shuangsui.intake import directories as registry
+    from shuangsui.intake import pipeline as registry
 
     eng = db.engine(url)
     with eng.connect() as conn:
@@ -237,6 +237,43 @@ def registry_engine(registry_url, tmp_path, monkeypatch):
     eng = db.engine(registry_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def calendar_overrides(tmp_path, monkeypatch):
+    """Point the working-day calendar at an override file holding the given years (as
+    "years" of calendar_overrides.json: {"2027": {"notice", "holidays", ...}}) instead of
+    the shipped file. Returns the file's path."""
+    import json
+
+    from shuangsui.core import workdays
+
+    def use(years: dict) -> Path:
+        path = tmp_path / f"calendar_overrides_{uuid.uuid4().hex[:8]}.json"
+        path.write_text(json.dumps({"years": years}, ensure_ascii=False), encoding="utf-8")
+        monkeypatch.setenv(workdays.OVERRIDES_ENV, str(path))
+        return path
+
+    return use
+
+
+@pytest.fixture
+def calendar_unknown_years(calendar_overrides, monkeypatch):
+    """Make years unknown to the working-day calendar, whatever the installed
+    chinesecalendar and holidays packages cover: they are hidden from both packages and
+    the override file is empty (a later calendar_overrides call can supply them)."""
+    from shuangsui.core import workdays
+
+    def hide(*years: int) -> None:
+        package = workdays._cc_years() - set(years)
+        notices = workdays._holidays_notice_years() - set(years)
+        monkeypatch.setattr(workdays, "_cc_years", lambda: package)
+        monkeypatch.setattr(workdays, "_holidays_notice_years", lambda: notices)
+        # The state caches year calendars already built from the packages: drop it.
+        monkeypatch.setattr(workdays, "_current", None)
+        calendar_overrides({})
+
+    return hide
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -59,6 +59,7 @@ class Responder(threading.Thread):
         from airflow.utils.session import create_session
         from airflow.utils.state import TaskInstanceState
         from sqlalchemy import select
+        from sqlalchemy.exc import SQLAlchemyError
 
         while not self.stop.wait(0.5):
             try:
@@ -83,7 +84,9 @@ class Responder(threading.Thread):
                     if answer:
                         respond(ti_id, answer[0], answer[1], self.user)
                         self.answered.append((task_id, map_index, answer[0]))
-            except Exception as e:  # the metadata DB may be busy; try again
+            # The metadata DB may be busy (OperationalError), or a row gone by the time it is
+            # read (NoResultFound): try again. handle_event_submit handles its own failures.
+            except SQLAlchemyError as e:
                 print(f"responder: {e}", file=sys.stderr)
 
 

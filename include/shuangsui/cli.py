@@ -34,7 +34,7 @@ def cmd_sample(args) -> int:
 def cmd_sync(args) -> int:
     """Registry sync without Airflow: the same steps as the registry_sync DAG."""
     from shuangsui import db
-    from shuangsui.intake import directories as registry
+    from shuangsui.intake import pipeline as registry
     from shuangsui.intake import quality_report as report
 
     engine = db.engine(args.db)
@@ -93,31 +93,28 @@ def cmd_draws(args) -> int:
     from sqlalchemy import select
 
     from shuangsui import db
-    from shuangsui.draw import lifecycle as draws
+    from shuangsui.draw import lifecycle
 
     with db.engine(args.db).connect() as conn:
-        names = dict(conn.execute(select(db.enterprise.c.uscc, db.enterprise.c.name)).all())
-        staff = dict(conn.execute(select(db.inspector.c.inspector_id, db.inspector.c.name)).all())
+        names = {u: n for u, n in conn.execute(select(db.enterprise.c.uscc, db.enterprise.c.name))}
+        staff = {
+            i: n for i, n in conn.execute(select(db.inspector.c.inspector_id, db.inspector.c.name))
+        }
         ids = conn.execute(select(db.draw.c.draw_id).order_by(db.draw.c.created_at)).scalars()
         for draw_id in ids:
-            rec = draws.record(conn, draw_id)
-            key = sum(t["stratum"] == "K" for t in rec["targets"])
+            rec = lifecycle.record(conn, draw_id)
+            key = sum(t.stratum == "K" for t in rec.targets)
             print(
-                f"{draw_id}  {rec['department']}  {rec['kind']}  status={rec['status']}  "
-                f"units={len(rec['targets'])} (key {key}, other {len(rec['targets']) - key})"
-                f"  pool={rec['pool']['size']}"
+                f"{draw_id}  {rec.department}  {rec.kind}  status={rec.status}  "
+                f"units={len(rec.targets)} (key {key}, other {len(rec.targets) - key})"
+                f"  pool={rec.pool_size}"
             )
-            for t in rec["current_teams"][: args.teams]:
-                lead, *rest = [f"{staff.get(m, m)}({m})" for m in t["members"]]
-                print(
-                    f"    {t['uscc']} {names.get(t['uscc'], '')}: 组长 {lead}；"
-                    f"组员 {'、'.join(rest)}"
-                )
-            if len(rec["current_teams"]) > args.teams:
-                print(
-                    f"    … {len(rec['current_teams']) - args.teams} more in "
-                    f"{draws.draws_dir() / draw_id / 'record.json'}"
-                )
+            teams = rec.current_teams()
+            for t in rec.targets[: args.teams]:
+                lead, *rest = [f"{staff.get(m, m)}({m})" for m in teams.get(t.uscc, [])]
+                print(f"    {t.uscc} {names.get(t.uscc, '')}: 组长 {lead}；组员 {'、'.join(rest)}")
+            if len(rec.targets) > args.teams:
+                print(f"    … {len(rec.targets) - args.teams} more in {rec.folder / 'record.json'}")
     return 0
 
 
@@ -126,15 +123,16 @@ def cmd_demo_results(args) -> int:
     from sqlalchemy import select
 
     from shuangsui import db, sample
-    from shuangsui.draw import lifecycle as draws
+    from shuangsui.core.reference import DrawStatus
+    from shuangsui.draw import lifecycle
 
     with db.engine(args.db).connect() as conn:
         ids = (
-            conn.execute(select(db.draw.c.draw_id).where(db.draw.c.status == "approved"))
+            conn.execute(select(db.draw.c.draw_id).where(db.draw.c.status == DrawStatus.APPROVED))
             .scalars()
             .all()
         )
-        records = [draws.record(conn, i) for i in ids]
+        records = [lifecycle.record(conn, i).to_json() for i in ids]
     df = sample.demo_results(records, dt.date.fromisoformat(args.today))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(args.out, index=False, encoding="utf-8-sig")

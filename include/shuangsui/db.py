@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
 )
@@ -145,6 +146,15 @@ quarantine = Table(
     Column("rule", String(80), nullable=False),
     Column("message", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    # a finding is kept once per file (the file's hash), row, column and rule
+    UniqueConstraint(
+        "source_sha256",
+        "entity",
+        "row_number",
+        "column_name",
+        "rule",
+        name="uq_quarantine_finding",
+    ),
 )
 
 audit_event = Table(
@@ -262,6 +272,9 @@ document = Table(
     Column("sha256", String(64), nullable=False),
     Column("size", Integer, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    UniqueConstraint(
+        "draw_id", "kind", "subject_key", "format", "version", name="uq_document_version"
+    ),
 )
 
 outbox = Table(
@@ -335,6 +348,7 @@ publication = Table(
     Column("content", Text),
     Column("change_note", Text),
     Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("draw_id", "uscc", "version", name="uq_publication_version"),
 )
 
 CURRENT = {

@@ -5,18 +5,17 @@ USCCs with correct check digits (GB 32100-2015) and organization codes (GB 11714
 淄博 trade names, 高新区 roads, common Chinese names, 鲁-prefixed 执法证 numbers.
 
 Deterministic: each function takes a seed and all randomness comes from one
-``random.Random(seed)`` (the bulk writer seeds numpy from it), so the bundled samples and
-the test fixtures are byte-identical on every run. The clock (``today``) is an argument.
+``random.Random(seed)``, so the bundled samples and the test fixtures are byte-identical
+on every run. The clock (``today``) is an argument. The benchmarks' writer of 10^6 rows
+(bench/large_sample.py) draws from the same tables.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from shuangsui.core import uscc
@@ -56,7 +55,7 @@ INDUSTRY_WEIGHTS = {
     "其他": 0.09,
 }
 # Industry words in trade names. Same length per industry and no word+suffix collision
-# across industries, so the bulk writer can make names unique by construction.
+# across industries, so bench/large_sample.py can make names unique by construction.
 INDUSTRY_WORDS = {
     "危险化学品": ("化工", "石化", "新材料", "精细化工", "化学", "气体"),
     "非煤矿山": ("矿业", "石料", "采石", "矿产", "石灰石", "砂石"),
@@ -100,148 +99,45 @@ REGIONS = {
     "370323": 0.01,  # 沂源县
 }
 ADDRESS_PREFIX = "山东省淄博市高新区"
+# fmt: off
 ROADS = (
-    "柳泉路",
-    "鲁泰大道",
-    "青龙山路",
-    "政通路",
-    "中润大道",
-    "民祥路",
-    "华光路",
-    "西五路",
-    "西六路",
-    "北京路",
-    "天津路",
-    "英才路",
-    "裕民路",
-    "泰美路",
-    "宝山路",
-    "万杰路",
-    "鲁山大道",
-    "世纪路",
-    "开发区大道",
-    "高创园路",
+    "柳泉路", "鲁泰大道", "青龙山路", "政通路", "中润大道", "民祥路", "华光路", "西五路", "西六路",
+    "北京路", "天津路", "英才路", "裕民路", "泰美路", "宝山路", "万杰路", "鲁山大道", "世纪路",
+    "开发区大道", "高创园路",
 )
+# fmt: on
 TOWNS = ("宝石镇", "卫固镇", "四宝山街道", "石桥街道")
 PARKS = ("工业园", "化工产业园", "科技工业园")
 
 # Surnames with rough weights (Shandong-flavoured) and pinyin for e-mail addresses.
+# fmt: off
 SURNAMES = (
-    ("王", "wang", 9),
-    ("张", "zhang", 8),
-    ("李", "li", 8),
-    ("刘", "liu", 6),
-    ("孙", "sun", 5),
-    ("高", "gao", 3),
-    ("徐", "xu", 3),
-    ("陈", "chen", 3),
-    ("杨", "yang", 3),
-    ("赵", "zhao", 3),
-    ("马", "ma", 2),
-    ("于", "yu", 2),
-    ("韩", "han", 2),
-    ("郭", "guo", 2),
-    ("周", "zhou", 2),
-    ("吴", "wu", 2),
-    ("毕", "bi", 2),
-    ("翟", "zhai", 2),
-    ("耿", "geng", 1),
-    ("巩", "gong", 1),
-    ("蒲", "pu", 1),
-    ("崔", "cui", 2),
-    ("田", "tian", 2),
-    ("任", "ren", 1),
-    ("姜", "jiang", 2),
-    ("房", "fang", 1),
-    ("边", "bian", 1),
-    ("董", "dong", 2),
-    ("宋", "song", 2),
-    ("曹", "cao", 1),
-    ("袁", "yuan", 1),
-    ("冯", "feng", 1),
-    ("魏", "wei", 1),
-    ("薛", "xue", 1),
-    ("丁", "ding", 1),
-    ("谢", "xie", 1),
-    ("唐", "tang", 1),
-    ("程", "cheng", 1),
-    ("朱", "zhu", 1),
-    ("胡", "hu", 1),
+    ("王", "wang", 9), ("张", "zhang", 8), ("李", "li", 8), ("刘", "liu", 6), ("孙", "sun", 5),
+    ("高", "gao", 3), ("徐", "xu", 3), ("陈", "chen", 3), ("杨", "yang", 3), ("赵", "zhao", 3),
+    ("马", "ma", 2), ("于", "yu", 2), ("韩", "han", 2), ("郭", "guo", 2), ("周", "zhou", 2),
+    ("吴", "wu", 2), ("毕", "bi", 2), ("翟", "zhai", 2), ("耿", "geng", 1), ("巩", "gong", 1),
+    ("蒲", "pu", 1), ("崔", "cui", 2), ("田", "tian", 2), ("任", "ren", 1), ("姜", "jiang", 2),
+    ("房", "fang", 1), ("边", "bian", 1), ("董", "dong", 2), ("宋", "song", 2), ("曹", "cao", 1),
+    ("袁", "yuan", 1), ("冯", "feng", 1), ("魏", "wei", 1), ("薛", "xue", 1), ("丁", "ding", 1),
+    ("谢", "xie", 1), ("唐", "tang", 1), ("程", "cheng", 1), ("朱", "zhu", 1), ("胡", "hu", 1),
 )
+# fmt: on
+# fmt: off
 GIVEN = (
-    ("伟", "wei"),
-    ("芳", "fang"),
-    ("娜", "na"),
-    ("敏", "min"),
-    ("静", "jing"),
-    ("丽", "li"),
-    ("强", "qiang"),
-    ("磊", "lei"),
-    ("军", "jun"),
-    ("洋", "yang"),
-    ("勇", "yong"),
-    ("艳", "yan"),
-    ("杰", "jie"),
-    ("涛", "tao"),
-    ("明", "ming"),
-    ("超", "chao"),
-    ("秀", "xiu"),
-    ("霞", "xia"),
-    ("平", "ping"),
-    ("刚", "gang"),
-    ("桂", "gui"),
-    ("英", "ying"),
-    ("华", "hua"),
-    ("玉", "yu"),
-    ("建", "jian"),
-    ("国", "guo"),
-    ("志", "zhi"),
-    ("文", "wen"),
-    ("海", "hai"),
-    ("波", "bo"),
-    ("鹏", "peng"),
-    ("飞", "fei"),
-    ("红", "hong"),
-    ("梅", "mei"),
-    ("峰", "feng"),
-    ("斌", "bin"),
-    ("辉", "hui"),
-    ("宁", "ning"),
-    ("晓", "xiao"),
-    ("东", "dong"),
-    ("亮", "liang"),
-    ("林", "lin"),
-    ("成", "cheng"),
-    ("新", "xin"),
-    ("春", "chun"),
-    ("庆", "qing"),
-    ("德", "de"),
-    ("立", "li"),
-    ("永", "yong"),
-    ("健", "jian"),
-    ("俊", "jun"),
-    ("慧", "hui"),
-    ("琳", "lin"),
-    ("颖", "ying"),
-    ("婷", "ting"),
-    ("雪", "xue"),
-    ("倩", "qian"),
-    ("鑫", "xin"),
-    ("凯", "kai"),
-    ("浩", "hao"),
-    ("宇", "yu"),
-    ("博", "bo"),
-    ("帅", "shuai"),
-    ("振", "zhen"),
-    ("兴", "xing"),
-    ("光", "guang"),
-    ("学", "xue"),
-    ("忠", "zhong"),
-    ("民", "min"),
-    ("金", "jin"),
-    ("利", "li"),
-    ("荣", "rong"),
+    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"),
+    ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"),
+    ("杰", "jie"), ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀", "xiu"), ("霞", "xia"),
+    ("平", "ping"), ("刚", "gang"), ("桂", "gui"), ("英", "ying"), ("华", "hua"), ("玉", "yu"),
+    ("建", "jian"), ("国", "guo"), ("志", "zhi"), ("文", "wen"), ("海", "hai"), ("波", "bo"),
+    ("鹏", "peng"), ("飞", "fei"), ("红", "hong"), ("梅", "mei"), ("峰", "feng"), ("斌", "bin"),
+    ("辉", "hui"), ("宁", "ning"), ("晓", "xiao"), ("东", "dong"), ("亮", "liang"), ("林", "lin"),
+    ("成", "cheng"), ("新", "xin"), ("春", "chun"), ("庆", "qing"), ("德", "de"), ("立", "li"),
+    ("永", "yong"), ("健", "jian"), ("俊", "jun"), ("慧", "hui"), ("琳", "lin"), ("颖", "ying"),
+    ("婷", "ting"), ("雪", "xue"), ("倩", "qian"), ("鑫", "xin"), ("凯", "kai"), ("浩", "hao"),
+    ("宇", "yu"), ("博", "bo"), ("帅", "shuai"), ("振", "zhen"), ("兴", "xing"), ("光", "guang"),
+    ("学", "xue"), ("忠", "zhong"), ("民", "min"), ("金", "jin"), ("利", "li"), ("荣", "rong"),
 )
+# fmt: on
 
 RISK_WEIGHTS = (0.15, 0.40, 0.33, 0.12)
 RISK_WEIGHTS_KEY = (0.08, 0.35, 0.40, 0.17)  # key industries lean to higher risk
@@ -249,26 +145,12 @@ STATUS_WEIGHTS = (0.967, 0.02, 0.01, 0.003)  # 存续, 停产, 注销, 吊销
 KEY_SHARE_OTHERS = 0.10  # 重点企业 outside the key industries
 
 EMAIL_DOMAIN = "ajj.zbgx.example.cn"
+# fmt: off
 MOBILE_PREFIXES = tuple(f"13{d}" for d in range(10)) + (
-    "150",
-    "151",
-    "152",
-    "153",
-    "155",
-    "156",
-    "157",
-    "158",
-    "159",
-    "180",
-    "181",
-    "182",
-    "183",
-    "185",
-    "186",
-    "187",
-    "188",
-    "189",
+    "150", "151", "152", "153", "155", "156", "157", "158", "159", "180", "181", "182", "183",
+    "185", "186", "187", "188", "189",
 )
+# fmt: on
 CONFLICT_REASONS = {
     "近亲属任该单位负责人": 0.25,
     "曾在该单位任职（三年内）": 0.30,
@@ -278,12 +160,12 @@ CONFLICT_REASONS = {
 }
 FOUND_IN_DATA = "曾在该单位任职（三年内）"  # typically found from 社保 records, not declared
 
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organization code check weights
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organization code check weights
 
 
 def _org_check(body: str) -> str:
     """GB 11714 check character of an 8-character organization code body."""
-    total = sum(int(c, 36) * w for c, w in zip(body, _ORG_WEIGHTS))
+    total = sum(int(c, 36) * w for c, w in zip(body, ORG_WEIGHTS))
     c9 = 11 - total % 11
     return "X" if c9 == 10 else "0" if c9 == 11 else str(c9)
 
@@ -443,7 +325,7 @@ def conflicts(
     staff = list(zip(inspectors_df[i_id], inspectors_df[i_inds]))
     n = min(n, len(staff) * len(codes))
     seen: set[tuple[str, str]] = set()
-    rows = []
+    rows: list[tuple[str, str, str, str, str]] = []
     while len(rows) < n:
         inspector, inds = rng.choice(staff)
         own = [c for ind in inds.split("、") for c in by_industry.get(ind, ())]
@@ -470,7 +352,8 @@ def write_csv(df: pd.DataFrame, path: Path | str, encoding: str = "utf-8") -> Pa
 def write_sample_set(
     folder: Path | str, today: date = DEFAULT_TODAY, seed: int = DEFAULT_SEED
 ) -> list[Path]:
-    """Write enterprises.csv, inspectors.csv (UTF-8 with BOM, as Excel saves it) and conflicts.csv."""
+    """Write enterprises.csv, inspectors.csv (UTF-8 with BOM, as Excel saves it) and
+    conflicts.csv."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ents = enterprises(seed=seed)
@@ -480,202 +363,6 @@ def write_sample_set(
         write_csv(staff, folder / "inspectors.csv", encoding="utf-8-sig"),
         write_csv(conflicts(ents, staff, seed=seed), folder / "conflicts.csv"),
     ]
-
-
-# ---------------------------------------------------------------------------------------
-# Bulk writer (city/province scale): numpy-vectorized, chunked, unique by construction.
-# ---------------------------------------------------------------------------------------
-
-_WORDS_PER_INDUSTRY = len(INDUSTRY_WORDS[INDUSTRIES[0]])
-_NAME_CAPACITY = len(TRADE_CHARS) ** 3 * _WORDS_PER_INDUSTRY * len(SUFFIX_WEIGHTS)
-_MA_CAPACITY = 31**6
-_OLD_CAPACITY = 4 * 10**7  # first digit 1/2/6/7, then 7 digits
-
-
-def _check_name_tables() -> None:
-    """The bulk writer's names are unique only if these tables allow it; fail loudly if not."""
-    assert len(set(TRADE_CHARS)) == len(TRADE_CHARS) == 100
-    assert all(len(w) == _WORDS_PER_INDUSTRY for w in INDUSTRY_WORDS.values())
-    assert set(INDUSTRY_WORDS) == set(INDUSTRIES) == set(INDUSTRY_WEIGHTS)
-    tails = [
-        w + s for ws in INDUSTRY_WORDS.values() for w in ws for ss in SUFFIXES.values() for s in ss
-    ]
-    assert len(tails) == len(set(tails)), "a word+suffix appears twice"
-
-
-_check_name_tables()
-
-
-def _affine(rng: random.Random, modulus: int):
-    """A random bijection i -> (a*i + b) mod modulus on [0, modulus)."""
-    while True:
-        a = rng.randrange(modulus // 3, modulus)
-        if math.gcd(a, modulus) == 1:
-            break
-    b = rng.randrange(modulus)
-    return lambda i: (a * i + b) % modulus
-
-
-def _digits(values: np.ndarray, base: int, width: int) -> np.ndarray:
-    """Base-`base` digits of each value, most significant first, shape (len, width)."""
-    out = np.empty((len(values), width), dtype=np.int64)
-    v = values.copy()
-    for k in range(width - 1, -1, -1):
-        out[:, k] = v % base
-        v //= base
-    return out
-
-
-def _ascii_rows(mat: np.ndarray) -> np.ndarray:
-    """Rows of ASCII byte values -> array of str."""
-    mat = np.ascontiguousarray(mat, dtype=np.uint8)
-    return mat.view(f"S{mat.shape[1]}").ravel().astype(f"U{mat.shape[1]}")
-
-
-_ALPHABET_BYTES = np.frombuffer(uscc.ALPHABET.encode("ascii"), dtype=np.uint8)
-_USCC_VALUE = np.full(256, -1, dtype=np.int64)
-_USCC_VALUE[_ALPHABET_BYTES] = np.arange(len(uscc.ALPHABET))
-_USCC_WEIGHTS = np.asarray(uscc.WEIGHTS, dtype=np.int64)
-_ORG_W = np.asarray(_ORG_WEIGHTS, dtype=np.int64)
-
-
-def _bulk_codes(
-    i: np.ndarray, is_ma: np.ndarray, category: np.ndarray, region: np.ndarray, perm_old, perm_ma
-) -> np.ndarray:
-    """USCCs for row numbers i; unique because each organization code is a bijection of i."""
-    m = len(i)
-    org = np.empty((m, 9), dtype=np.uint8)
-    org_value = np.empty((m, 8), dtype=np.int64)  # GB 11714 values: digits, then A=10..Z=35
-    old = ~is_ma
-    v = perm_old(i[old])
-    d = np.empty((len(v), 8), dtype=np.int64)
-    d[:, 0] = np.asarray([1, 2, 6, 7])[v // 10**7]  # old codes start 1/2/6/7
-    d[:, 1:] = _digits(v % 10**7, 10, 7)
-    org[old, :8] = d + ord("0")
-    org_value[old] = d
-    d = _digits(perm_ma(i[is_ma]), 31, 6)
-    chars = _ALPHABET_BYTES[d]
-    org[is_ma, 0], org[is_ma, 1] = ord("M"), ord("A")
-    org[is_ma, 2:8] = chars
-    org_value[is_ma, 0], org_value[is_ma, 1] = 22, 10
-    org_value[is_ma, 2:] = np.where(chars <= ord("9"), chars - ord("0"), chars - 55)
-    c9 = 11 - (org_value @ _ORG_W) % 11
-    org[:, 8] = np.where(c9 == 10, ord("X"), np.where(c9 == 11, ord("0"), c9 + ord("0")))
-
-    mat = np.empty((m, 18), dtype=np.uint8)
-    mat[:, 0] = ord("9")
-    mat[:, 1] = category
-    mat[:, 2:8] = region
-    mat[:, 8:17] = org
-    total = _USCC_VALUE[mat[:, :17]] @ _USCC_WEIGHTS
-    mat[:, 17] = _ALPHABET_BYTES[(31 - total % 31) % 31]
-    return _ascii_rows(mat)
-
-
-def write_large_enterprises(
-    path: Path | str, n: int, seed: int = DEFAULT_SEED, chunk_size: int = 200_000
-) -> Path:
-    """Stream n valid enterprise rows (unique USCCs and names) to a UTF-8 CSV, chunk by chunk."""
-    capacity = min(_NAME_CAPACITY, _MA_CAPACITY, _OLD_CAPACITY)
-    if n > capacity:
-        raise ValueError(
-            f"n={n} exceeds the {capacity} unique codes and names this writer can make"
-        )
-    rng = random.Random(seed)
-    gen = np.random.default_rng(rng.getrandbits(128))
-    perm_old, perm_ma = _affine(rng, _OLD_CAPACITY), _affine(rng, _MA_CAPACITY)
-    # Names are unique because (trade characters, word[, suffix]) is a bijection of the row
-    # number; the suffix joins the bijection only when n needs it, else it keeps its weights.
-    suffix_in_name = n > _NAME_CAPACITY // len(SUFFIX_WEIGHTS)
-    perm_name = _affine(
-        rng, _NAME_CAPACITY if suffix_in_name else _NAME_CAPACITY // len(SUFFIX_WEIGHTS)
-    )
-
-    industries = np.asarray(INDUSTRIES, dtype=object)
-    ind_p = np.asarray([INDUSTRY_WEIGHTS[x] for x in INDUSTRIES])
-    departments = np.asarray([DEPARTMENT_OF[x] for x in INDUSTRIES], dtype=object)
-    is_key_industry = np.isin(industries, KEY_INDUSTRIES)
-    coop_ok = np.isin(industries, COOPERATIVE_INDUSTRIES)
-    words = np.asarray([INDUSTRY_WORDS[x] for x in INDUSTRIES], dtype=object)
-    categories = np.asarray(list(SUFFIXES))
-    suffixes = np.asarray([SUFFIXES[c] for c in categories], dtype=object)
-    cat_bytes = np.frombuffer("".join(categories).encode(), dtype=np.uint8)
-    regions = list(REGIONS)
-    region_bytes = np.frombuffer("".join(regions).encode(), dtype=np.uint8).reshape(-1, 6)
-    region_p = np.asarray([REGIONS[r] for r in regions])
-    trade = np.asarray(list(TRADE_CHARS), dtype=object)
-    places = np.asarray(ROADS + tuple(t + p for t in TOWNS for p in PARKS), dtype=object)
-    place_p = np.asarray(
-        [0.8 / len(ROADS)] * len(ROADS)
-        + [0.2 / (len(places) - len(ROADS))] * (len(places) - len(ROADS))
-    )
-    surnames = np.asarray([s[0] for s in SURNAMES], dtype=object)
-    surname_p = np.asarray([s[2] for s in SURNAMES], dtype=float)
-    surname_p /= surname_p.sum()
-    given = np.asarray([g[0] for g in GIVEN], dtype=object)
-    yes_no = np.asarray(["否", "是"], dtype=object)
-    risks = np.asarray(RISK_CLASSES, dtype=object)
-    statuses = np.asarray(ENTERPRISE_STATUSES, dtype=object)
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        for start in range(0, max(n, 1), chunk_size):
-            i = np.arange(start, min(n, start + chunk_size), dtype=np.int64)
-            m = len(i)
-            ind = gen.choice(len(industries), size=m, p=ind_p)
-            key = is_key_industry[ind] | (gen.random(m) < KEY_SHARE_OTHERS)
-            risk = np.where(
-                key,
-                gen.choice(4, size=m, p=RISK_WEIGHTS_KEY),
-                gen.choice(4, size=m, p=RISK_WEIGHTS),
-            )
-            cat = gen.choice(3, size=m, p=list(CATEGORY_WEIGHTS.values()))
-            cat = np.where((cat == 2) & ~coop_ok[ind], 0, cat)
-            region = gen.choice(len(regions), size=m, p=region_p)
-            codes = _bulk_codes(
-                i, gen.random(m) >= 0.35, cat_bytes[cat], region_bytes[region], perm_old, perm_ma
-            )
-
-            j = perm_name(i)  # mixed radix: 3 trade characters, word[, suffix]
-            if suffix_in_name:
-                s, j = j % len(SUFFIX_WEIGHTS), j // len(SUFFIX_WEIGHTS)
-            else:
-                s = gen.choice(len(SUFFIX_WEIGHTS), size=m, p=SUFFIX_WEIGHTS)
-            w, j = j % _WORDS_PER_INDUSTRY, j // _WORDS_PER_INDUSTRY
-            c3, j = j % 100, j // 100
-            c2, c1 = j % 100, j // 100
-            names = "淄博" + trade[c1] + trade[c2] + trade[c3] + words[ind, w] + suffixes[cat, s]
-
-            place = gen.choice(len(places), size=m, p=place_p)
-            number = np.where(place < len(ROADS), gen.integers(1, 400, m), gen.integers(1, 89, m))
-            address = ADDRESS_PREFIX + places[place] + number.astype("U3").astype(object) + "号"
-            two = gen.random(m) >= 0.3
-            person = (
-                surnames[gen.choice(len(surnames), size=m, p=surname_p)]
-                + given[gen.integers(0, len(given), m)]
-                + np.where(two, given[gen.integers(0, len(given), m)], "")
-            )
-            frame = pd.DataFrame(
-                dict(
-                    zip(
-                        ENTERPRISE_HEADERS,
-                        (
-                            codes,
-                            names,
-                            industries[ind],
-                            departments[ind],
-                            yes_no[key.astype(int)],
-                            risks[risk],
-                            statuses[gen.choice(4, size=m, p=STATUS_WEIGHTS)],
-                            address,
-                            person,
-                        ),
-                    )
-                )
-            )
-            frame.to_csv(fh, header=start == 0, index=False, lineterminator="\n")
-    return path
 
 
 DEMO_MARK = "【演示数据】"

@@ -307,7 +307,10 @@ def _holidays_notice_years() -> frozenset[int]:
         import holidays
 
         special = getattr(holidays.China(years=[]), "special_public_holidays", {}) or {}
-    except Exception:  # a holidays release that moved things: cross-check what we can
+    # holidays not installed (ImportError), or a release that moved things: China or
+    # its years argument gone (AttributeError, TypeError), or a class its own base refuses
+    # (ValueError). Cross-check what we can.
+    except (ImportError, AttributeError, TypeError, ValueError):
         return frozenset()
     return frozenset(int(y) for y in special)
 
@@ -466,6 +469,14 @@ def _load_overrides(path: Path) -> dict[int, _Notice]:
 
 
 def _parse_notice(year: int, entry: object, where: str) -> _Notice:
+    notice, url, raw_off, raw_makeup = _check_entry(year, entry, where)
+    off = _parse_days_off(raw_off, year, where)
+    makeup = _parse_makeup_days(raw_makeup, off, year, where)
+    return _Notice(year, notice.strip(), url, off, makeup)
+
+
+def _check_entry(year: int, entry: object, where: str) -> tuple[str, str | None, list, list]:
+    """The keys of a year's entry, checked: notice, url, holidays, makeup_working_days."""
     if not isinstance(entry, dict):
         raise CalendarOverrideError(f"{where}: must be an object with {sorted(_YEAR_KEYS)}")
     unknown = [k for k in entry if not k.startswith("_") and k not in _YEAR_KEYS]
@@ -490,7 +501,11 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
         raise CalendarOverrideError(
             f"{where}.makeup_working_days: must be a list (empty if the notice has none)"
         )
+    return notice, url, raw_off, raw_makeup
 
+
+def _parse_days_off(raw_off: list, year: int, where: str) -> dict[date, str]:
+    """The entry's "holidays": every day off (a range expanded), with its holiday's name."""
     off: dict[date, str] = {}
     for i, item in enumerate(raw_off):
         at = f"{where}.holidays[{i}]"
@@ -515,7 +530,13 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
             )
         for k in range((last - first).days + 1):
             off[first + timedelta(days=k)] = name.strip()
+    return off
 
+
+def _parse_makeup_days(
+    raw_makeup: list, off: Mapping[date, str], year: int, where: str
+) -> dict[date, str | None]:
+    """The entry's "makeup_working_days": weekend days worked, with the holiday (if named)."""
     makeup: dict[date, str | None] = {}
     for i, item in enumerate(raw_makeup):
         at = f"{where}.makeup_working_days[{i}]"
@@ -535,7 +556,7 @@ def _parse_notice(year: int, entry: object, where: str) -> _Notice:
             )
         name = item.get("name")
         makeup[d] = name.strip() if isinstance(name, str) and name.strip() else None
-    return _Notice(year, notice.strip(), url, off, makeup)
+    return makeup
 
 
 def _parse_date(value: object, year: int, at: str) -> date:

@@ -12,21 +12,21 @@ rows come from a database; ties (impossible in practice) break on the identifier
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import gc
 import hashlib
 import heapq
 import math
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, repeat, starmap
+from typing import cast
+
+from shuangsui.core.hashing import gc_paused, sha256_hex
 
 ALGORITHM = "shuangsui-draw-v1"
 KEY, OTHER = "K", "O"  # strata: key industries or key enterprises (第五条), and the rest
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _HASH = type(hashlib.sha256())
@@ -101,15 +101,8 @@ def parse_pool(text: str) -> list[Unit]:
     # The common case in one comprehension (a line of 3 or 5 fields raises Unit's TypeError,
     # then the loop below says which line). The cyclic garbage collector is paused: it would
     # rescan the growing list of units again and again (twice the time for 10^6 units).
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused(), contextlib.suppress(TypeError):
         return [Unit(*line.split(",")) for line in lines[1:] if line]
-    except TypeError:
-        pass
-    finally:
-        if was:
-            gc.enable()
     units = []
     for n, line in enumerate(lines[1:], 2):
         if line:
@@ -158,7 +151,7 @@ def select_targets(
     quota, unless allow_shortfall (the 分管领导 then approves it knowingly)."""
     if n < 1:
         raise DrawRefused(f"R1: the number of units to draw must be at least 1, got {n}")
-    strata = {KEY: [], OTHER: []}
+    strata: dict[str, list[str]] = {KEY: [], OTHER: []}
     for u in units:
         strata[u.stratum].append(u.uscc)
     if len(set(strata[KEY]).union(strata[OTHER])) != len(units):
@@ -245,7 +238,9 @@ def parse_roster(text: str) -> tuple[list[Inspector], set[tuple[str, str]]]:
                 act == "1",
             )
         )
-    conflicts = {tuple(line.split(",")) for line in lines[split + 1 :] if line}
+    conflicts = cast(
+        set[tuple[str, str]], {tuple(line.split(",")) for line in lines[split + 1 :] if line}
+    )
     return roster, conflicts
 
 
@@ -363,29 +358,29 @@ def assign_teams(
         ranked = zip(_digests(prefix, g[2] if cap > 0 else []), ids)
         bar, prev = barred.get(t.uscc), previous.get(t.uscc)
         if bar or prev:
-            bar, prev = bar or (), prev or ()
-            ranked = [(iid in prev, d, iid) for d, iid in ranked if iid not in bar]
-            chosen = [(d, iid) for _, d, iid in heapq.nsmallest(team_size, ranked)]
+            barred_here, asked_before = bar or (), prev or ()
+            flagged = [(iid in asked_before, d, iid) for d, iid in ranked if iid not in barred_here]
+            chosen = [(d, iid) for _, d, iid in heapq.nsmallest(team_size, flagged)]
         else:
             chosen = heapq.nsmallest(team_size, ranked)
         if len(chosen) < team_size:
             cands = candidates(unit, roster, conflicts, previous.get(t.uscc, set()), seed_hex, on)
-            chosen = [(r, iid) for _, r, iid in cands if load.get(iid, 0) < cap][:team_size]
+            free = [iid for _, _, iid in cands if load.get(iid, 0) < cap][:team_size]
             conflicted = sum(
                 1 for i in roster if (i.inspector_id, t.uscc) in conflicts and i.qualified(unit, on)
             )
             raise TeamImpossible(
                 f"unit {t.uscc} ({unit.department}, {unit.industry}): {len(cands)} eligible "
                 f"inspectors ({conflicted} more excluded by 回避), "
-                f"{len(cands) - len(chosen)} of them already at the cap of {cap} per draw; "
+                f"{len(cands) - len(free)} of them already at the cap of {cap} per draw; "
                 f"a team needs {team_size}"
             )
-        chosen = [(d.hex(), iid) for d, iid in chosen]
-        for _, iid in chosen:
+        picked = [(d.hex(), iid) for d, iid in chosen]
+        for _, iid in picked:
             load[iid] = load.get(iid, 0) + 1
             if load[iid] >= cap:
                 full.add(iid)
-        teams.append(Team(t.uscc, [iid for _, iid in chosen], {iid: r for r, iid in chosen}))
+        teams.append(Team(t.uscc, [iid for _, iid in picked], {iid: r for r, iid in picked}))
     return teams
 
 
@@ -407,3 +402,32 @@ def replacement(
         if iid not in members and iid != leaving and iid not in excluded:
             return iid
     raise TeamImpossible(f"unit {unit.uscc}: no eligible inspector left to replace {leaving}")
+
+
+def replacement_after_recusal(
+    teams_now: dict[str, list[str]],
+    uscc: str,
+    leaving: str,
+    unit: Unit,
+    roster: list[Inspector],
+    conflicts: set[tuple[str, str]],
+    seed_hex: str,
+    on: dt.date,
+    previous: set[str],
+    recused_before: set[str],
+    cap: int,
+) -> str:
+    """The replacement for `leaving` on `uscc`'s team, with the teams as they stand: the
+    next eligible inspector (replacement) who was not recused from this unit before and is
+    not already at the draw's cap. The one rule for the lifecycle and for verify."""
+    load = Counter(m for members in teams_now.values() for m in members)
+    excluded = recused_before | {m for m, k in load.items() if k >= cap}
+    return replacement(
+        teams_now[uscc], leaving, unit, roster, conflicts, seed_hex, on, previous, excluded
+    )
+
+
+def team_order(members: Iterable[tuple[str, bool, str]]) -> list[str]:
+    """A team as it is listed everywhere: the lead (组长) first, then by rank hash, then by
+    id. `members` are (inspector_id, is_lead, rank)."""
+    return [iid for _, _, iid in sorted((not lead, rank, iid) for iid, lead, rank in members)]

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from shuangsui import audit, db
-from shuangsui.core.reference import DEPARTMENTS, RISK_CLASSES
+from shuangsui.core.reference import DEPARTMENTS, LIVE, RISK_CLASSES
 
 MIN_ROUNDS, MIN_RANDOM_SHARE, MIN_KEY_SHARE, MIN_TEAM = 3, 0.30, 0.50, 2
 
@@ -219,3 +219,22 @@ def load(conn: Connection, year: int, department: str | None = None) -> list[Pla
         )
         for r in conn.execute(q)
     ]
+
+
+def year_progress(conn: Connection, year: int, department: str) -> dict | None:
+    """The plan's yearly >= 30%: distinct units drawn at random this year vs planned."""
+    plan = next(iter(load(conn, year, department)), None)
+    if plan is None:
+        return None
+    s, d = db.draw_selection, db.draw
+    drawn = conn.execute(
+        select(func.count(func.distinct(s.c.uscc)))
+        .join(d, d.c.draw_id == s.c.draw_id)
+        .where(d.c.year == year, d.c.department == department, d.c.status.in_(LIVE))
+    ).scalar_one()
+    return {
+        "drawn": drawn,
+        "planned": plan.planned_units,
+        "share": drawn / plan.planned_units,
+        "target": plan.random_share,
+    }

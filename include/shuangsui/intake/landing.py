@@ -5,13 +5,15 @@ A file unusable as a whole raises UnusableFile with a message a clerk can act on
 
 from __future__ import annotations
 
-import hashlib
 import io
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from shuangsui.core.hashing import sha256_bytes
 from shuangsui.core.reference import COLUMNS, REQUIRED
 
 SUFFIXES = (".csv", ".xlsx")
@@ -23,13 +25,19 @@ _HINTS = {  # checked in this order
 }
 
 
+# What a corrupt workbook raises from openpyxl: not a zip, a damaged member (CRC, deflate,
+# cut short), a part missing from the package, XML that does not parse (xml.etree's and
+# lxml's ParseError are both SyntaxErrors), no worksheet.
+_BAD_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, SyntaxError, ValueError)
+
+
 class UnusableFile(ValueError):
     """The whole file cannot be used: nothing from it is applied."""
 
 
 @dataclass
 class Landed:
-    entity: str  # enterprises | inspectors | conflicts
+    entity: str  # enterprises | inspectors | conflicts | results
     source: str  # file path or conn:<id>/<table>, as shown in reports
     sha256: str  # of the bytes read: identifies "the same file" across runs
     encoding: str
@@ -108,11 +116,11 @@ def read_file(path: Path) -> Landed:
     """Read one CSV or .xlsx landing file."""
     path = Path(path)
     raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = sha256_bytes(raw)
     if path.suffix.lower() == ".xlsx":
         try:
             df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False, engine="openpyxl")
-        except Exception as e:  # a corrupt workbook is unusable as a whole
+        except _BAD_WORKBOOK as e:  # a corrupt workbook is unusable as a whole
             raise UnusableFile(f"{path}: not a readable .xlsx workbook ({e})") from None
         encoding = "xlsx"
     else:
@@ -155,9 +163,7 @@ def read_table(url: str, table: str, entity: str, label: str) -> Landed:
     df = df.where(df.notna(), None)
     # The content digest plays the role of a file's hash: re-reading an unchanged table
     # quarantines nothing twice.
-    digest = hashlib.sha256(
-        pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes()
-    ).hexdigest()
+    digest = sha256_bytes(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
     return Landed(entity, label, digest, "database", canonicalize(df, entity, label, 1))
 
 

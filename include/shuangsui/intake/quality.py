@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -208,10 +209,10 @@ def check(
     frame: pd.DataFrame,
     *,
     today: dt.date,
-    known_inspectors: list[str] = (),
-    known_enterprises: list[str] = (),
-    known_assignments: list[str] = (),
-    known_items: list[str] = (),
+    known_inspectors: Iterable[str] = (),
+    known_enterprises: Iterable[str] = (),
+    known_assignments: Iterable[str] = (),
+    known_items: Iterable[str] = (),
     draw_dates: dict | None = None,
 ) -> Checked:
     """Normalize and validate one landed frame; split it into rows to apply and findings."""

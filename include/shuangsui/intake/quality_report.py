@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shuangsui import config
-from shuangsui.intake.directories import Prepared
+from shuangsui.intake.prepared import Prepared
 
 ENTITY_ZH = {
     "enterprises": "检查对象（生产经营单位）",
@@ -40,7 +41,7 @@ def quality_report(
     prep = Prepared.load(prepared)
     folder = folder or config.reports_dir() / "registry_sync"
     folder.mkdir(parents=True, exist_ok=True)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for entity, pairs in prep.checked.items():
         for landed, checked in pairs:
             sections.append(

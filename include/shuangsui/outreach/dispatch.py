@@ -7,13 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from shuangsui import config, db
+from shuangsui.core.reference import RECUSABLE, DrawStatus
 from shuangsui.documents import notices
-from shuangsui.draw import lifecycle as draws
+from shuangsui.draw import record as records
+from shuangsui.draw.summary import summary_markdown
 from shuangsui.outreach import mail
+
+# Task sheets go out once the 分管领导 approved, until the inspections close.
+SENDABLE = tuple(s for s in RECUSABLE if s is not DrawStatus.DRAWN)
 
 
 def department_emails() -> dict[str, str]:
@@ -27,11 +33,10 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
     with the 检查通知书 of each of his units attached. A changed task sheet (a recusal)
     is a new message marked 更正; an unchanged one is never queued again."""
     with engine.connect() as conn:
-        rec = draws.record(conn, draw_id)
-        if rec["status"] not in ("approved", "notified", "in_progress"):
+        rec = records.load(conn, draw_id)
+        if rec.status not in SENDABLE:
             raise ValueError(
-                f"draw {draw_id} is {rec['status']}: nothing is sent before the "
-                f"分管领导 approves it"
+                f"draw {draw_id} is {rec.status}: nothing is sent before the 分管领导 approves it"
             )
         people = {
             r.inspector_id: r
@@ -40,9 +45,10 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
             )
         }
         units: dict[str, list[str]] = {}
-        for team in rec["current_teams"]:
-            for iid in team["members"]:
-                units.setdefault(iid, []).append(team["uscc"])
+        teams = rec.current_teams()
+        for target in rec.targets:
+            for iid in teams.get(target.uscc, []):
+                units.setdefault(iid, []).append(target.uscc)
         # An inspector recused from all his units still has a task sheet (saying the
         # earlier one is void): he is told too.
         for d in notices.documents_for(conn, draw_id, kind="task_sheet"):
@@ -61,9 +67,9 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
                 for d in notices.documents_for(conn, draw_id, kind="notice", subject_key=u)
                 if d["format"] == "docx"
             ]
-            html = open(sheet["html"]["path"], encoding="utf-8").read()
+            html = Path(sheet["html"]["path"]).read_text(encoding="utf-8")
             correction = "【更正】" if sheet["docx"]["version"] > 1 else ""
-            date = rec["params"]["inspection_date"]
+            date = rec.params["inspection_date"]
             what = f"{date} 检查 {len(usccs)} 家单位" if usccs else "原任务单作废"
             planned.append(
                 dict(
@@ -86,7 +92,7 @@ def queue_approval_request(
     """Tell the 分管领导 a draw waits for his approval (once per draw)."""
     b = config.bureau()
     with engine.connect() as conn:
-        summary = draws.summary_markdown(conn, draw_id)
+        summary = summary_markdown(conn, draw_id)
     body = (
         "<p>分管领导：</p><p>以下双随机抽查结果待您审批，请在系统“待办事项”中批准或驳回。</p>"
         + (f'<p><a href="{link}">前往审批</a></p>' if link else "")

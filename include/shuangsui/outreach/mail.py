@@ -18,6 +18,7 @@ import json
 import mimetypes
 import re
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -66,7 +67,7 @@ def queue(
     recipient_name: str | None,
     subject: str,
     body_html: str,
-    attachments: list[int] = (),
+    attachments: Sequence[int] = (),
     draw_id: str | None = None,
     now: dt.datetime,
 ) -> tuple[int, bool]:

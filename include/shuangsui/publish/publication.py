@@ -13,20 +13,20 @@ result is never edited: a correction is a new version that says what changed and
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
 from shuangsui import audit, config, db
 from shuangsui.core import workdays
-from shuangsui.core.reference import NO_PROBLEM
+from shuangsui.core.hashing import json_sha256, sha256_hex
+from shuangsui.core.reference import ISSUED, NO_PROBLEM, OUTCOMES
 from shuangsui.outreach import mail
 
 PUBLISH_WITHIN = 20  # working days, 第七条(七)
-SEVERITY = {"未发现问题": 0, "责令限期整改": 1, "立案查处": 2}
-APPROVED = ("approved", "notified", "in_progress", "closed")
+SEVERITY = {outcome: n for n, outcome in enumerate(OUTCOMES)}  # the worst is the last
 
 
 @dataclass
@@ -42,7 +42,7 @@ def _units(conn: Connection) -> list[Unit]:
     rows = conn.execute(
         select(d.c.draw_id, d.c.params, s.c.uscc)
         .join(s, s.c.draw_id == d.c.draw_id)
-        .where(d.c.status.in_(APPROVED))
+        .where(d.c.status.in_(ISSUED))
     ).all()
     r = db.inspection_result
     results: dict[tuple[str, str], list] = {}
@@ -98,7 +98,7 @@ def refresh(engine: Engine, *, now: dt.datetime) -> dict:
     """Bring the publication table up to date with approved draws and current results.
     Returns counts and the units whose due date the calendar cannot give yet."""
     p = db.publication
-    counts = {"new": 0, "updated": 0, "corrections": 0, "calendar_missing": {}}
+    counts: dict[str, Any] = {"new": 0, "updated": 0, "corrections": 0, "calendar_missing": {}}
     with engine.begin() as conn:
         latest = _latest(conn)
         for u in _units(conn):
@@ -162,13 +162,11 @@ def _content(conn: Connection, u: Unit, version: int) -> dict:
     """The public facts of one unit's inspection (R10: no private data)."""
     d = conn.execute(select(db.draw).where(db.draw.c.draw_id == u.draw_id)).one()
     e = conn.execute(select(db.enterprise).where(db.enterprise.c.uscc == u.uscc)).one()
-    names = dict(
-        conn.execute(
-            select(db.checklist_item.c.code, db.checklist_item.c.name).where(
-                db.checklist_item.c.version == 1
-            )
-        ).all()
-    )
+    c = db.checklist_item
+    names = {
+        code: name
+        for code, name in conn.execute(select(c.c.code, c.c.name).where(c.c.version == 1))
+    }
     t, i = db.team_assignment, db.inspector
     team = conn.execute(
         select(i.c.name, i.c.cert_no, t.c.role)
@@ -227,9 +225,7 @@ def _iso(d: dt.date | None) -> str | None:
 
 def _content_hash(content: dict) -> str:
     body = {k: v for k, v in content.items() if k not in ("version", "published_on", "change_note")}
-    return hashlib.sha256(
-        json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    ).hexdigest()
+    return json_sha256(body)
 
 
 def _change_note(old: dict, new: dict, reason: str) -> str:
@@ -325,7 +321,8 @@ def deadlines(engine: Engine, *, today: dt.date, now: dt.datetime, warn_days: in
     from shuangsui.outreach.dispatch import department_emails
 
     p, d = db.publication, db.draw
-    warn, overdue = {}, {}
+    warn: dict[str, list] = {}
+    overdue: dict[str, list] = {}
     with engine.connect() as conn:
         rows = conn.execute(
             select(p, d.c.department)
@@ -361,8 +358,7 @@ def deadlines(engine: Engine, *, today: dt.date, now: dt.datetime, warn_days: in
             key = (
                 f"{kind}/{dept}/{today.isoformat()}"
                 if kind == "overdue_alert"
-                else f"{kind}/{dept}/"
-                + hashlib.sha256(",".join(str(x.id) for x in items).encode()).hexdigest()[:16]
+                else f"{kind}/{dept}/" + sha256_hex(",".join(str(x.id) for x in items))[:16]
             )
             mail.queue(
                 engine,

@@ -1,11 +1,7 @@
 # 抽取结果验证脚本（只需 Python 3 标准库）：核对承诺值、种子、候选名录哈希和抽取结果。
 # 用法：在抽查任务的文件夹中运行  python3 check.py record.json pool.csv
 # 每一行都应为 True，最后一行应为 MATCH。算法说明见 verify.html。
-import hashlib
-import json
-import math
-import sys
-
+import hashlib, json, math, sys
 H = lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()
 rec = json.load(open(sys.argv[1], encoding="utf-8"))
 raw = open(sys.argv[2] if len(sys.argv) > 2 else "pool.csv", "rb").read()
@@ -22,9 +18,7 @@ for line in filter(None, lines[1:]):
 n, p = rec["params"]["units"], rec["params"]
 need = math.ceil(round(n * p["key_share"], 9))
 key, other = sorted(strata["K"]), sorted(strata["O"])
-other = other[: n - min(need, len(key))]
-picked = sorted(key[: n - len(other)] + other)
-mine = [
-    {"position": i, "uscc": c, "stratum": s, "rank": r} for i, (r, c, s) in enumerate(picked, 1)
-]
+other = other[:n - min(need, len(key))]
+picked = sorted(key[:n - len(other)] + other)
+mine = [{"position": i, "uscc": c, "stratum": s, "rank": r} for i, (r, c, s) in enumerate(picked, 1)]
 print("targets   ", "MATCH" if mine == rec["targets"] else "MISMATCH")

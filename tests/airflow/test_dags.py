@@ -136,7 +136,7 @@ def registry_loaded(registry_engine):
 def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
     airflow_db, registry_loaded, dagbag, smtp_server
 ):
-    from shuangsui.draw import lifecycle as draws
+    from shuangsui.draw import lifecycle
 
     dr = _run_with(
         "double_random_draw",
@@ -146,7 +146,7 @@ def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
     assert str(dr.state).endswith("success")
     with registry_loaded.connect() as conn:
         [row] = conn.execute(select(db.draw)).all()
-        rec = draws.record(conn, row.draw_id)
+        rec = lifecycle.record(conn, row.draw_id).to_json()
         assert audit.verify(conn).first_broken is None
     assert rec["status"] == "approved" and rec["decision"]["by"] == "分管领导王局长"
     assert len(rec["targets"]) == 12 and all(len(t["members"]) >= 2 for t in rec["teams"])
@@ -183,12 +183,12 @@ def test_a_rejected_draw_is_closed_with_its_reason_and_nothing_is_sent(
 def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(
     airflow_db, registry_loaded, dagbag, smtp_server
 ):
-    from shuangsui.draw import lifecycle as draws
+    from shuangsui.draw import lifecycle
 
     _run_with("double_random_draw", {"department": "冶金工贸监管科", "units": 6}, "批准")
     with registry_loaded.connect() as conn:
         row = conn.execute(select(db.draw)).one()
-        team = draws.record(conn, row.draw_id)["teams"][2]
+        team = lifecycle.record(conn, row.draw_id).to_json()["teams"][2]
     dr = _run_with(
         "recusal",
         {
@@ -201,7 +201,7 @@ def test_recusal_goes_to_the_leader_and_the_replacement_is_recorded(
     )
     assert str(dr.state).endswith("success")
     with registry_loaded.connect() as conn:
-        rec = draws.record(conn, row.draw_id)
+        rec = lifecycle.record(conn, row.draw_id).to_json()
     [r] = rec["recusals"]
     assert r["decision"] == "approved" and r["replacement"] not in team["members"]
     current = next(t for t in rec["current_teams"] if t["uscc"] == team["uscc"])
@@ -215,11 +215,11 @@ def test_results_then_publication_put_the_results_on_the_public_site(
     import pandas as pd
 
     from shuangsui import config, sample
-    from shuangsui.draw import lifecycle as draws
+    from shuangsui.draw import lifecycle
 
     _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 4}, "批准")
     with registry_loaded.connect() as conn:
-        rec = draws.record(conn, conn.execute(select(db.draw.c.draw_id)).scalar_one())
+        rec = lifecycle.record(conn, conn.execute(select(db.draw.c.draw_id)).scalar_one()).to_json()
     folder = tmp_path / "results"
     folder.mkdir()
     today = dt.date.today()

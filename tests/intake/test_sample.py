@@ -13,7 +13,7 @@ from shuangsui.core import uscc
 from shuangsui.core.reference import DEPARTMENTS, INDUSTRIES, KEY_INDUSTRIES
 
 TODAY = date(2026, 11, 26)
-BUNDLED = Path(__file__).resolve().parents[1] / "include" / "shuangsui" / "samples" / "registry"
+BUNDLED = Path(__file__).resolve().parents[2] / "include" / "shuangsui" / "samples" / "registry"
 
 
 @pytest.fixture(scope="module")
@@ -124,23 +124,3 @@ def test_conflicts_mostly_fall_in_the_inspectors_own_industries(ents, staff, con
         industry[c] in qualified[i] for i, c in zip(confl["人员编号"], confl["统一社会信用代码"])
     ]
     assert sum(own) / len(own) > 0.6
-
-
-def test_large_writer_produces_n_valid_unique_rows(tmp_path):
-    path = sample.write_large_enterprises(tmp_path / "big.csv", 20_000, seed=7, chunk_size=6_000)
-    big = pd.read_csv(path, dtype=str, keep_default_na=False)
-    assert len(big) == 20_000
-    assert list(big.columns) == sample.ENTERPRISE_HEADERS
-    assert uscc.valid_mask(big["统一社会信用代码"]).all()
-    assert big["统一社会信用代码"].is_unique
-    assert big["企业名称"].is_unique
-    assert set(big["行业"]) <= set(INDUSTRIES)
-    assert (big.loc[big["行业"].isin(KEY_INDUSTRIES), "重点企业"] == "是").all()
-    for industry, dept in zip(big["行业"], big["科室"]):
-        assert industry in DEPARTMENTS[dept]
-
-
-def test_large_writer_is_deterministic(tmp_path):
-    a = sample.write_large_enterprises(tmp_path / "a.csv", 3_000, seed=3, chunk_size=1_000)
-    b = sample.write_large_enterprises(tmp_path / "b.csv", 3_000, seed=3, chunk_size=1_000)
-    assert a.read_bytes() == b.read_bytes()

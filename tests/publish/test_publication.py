@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from shuangsui import audit, db
 from shuangsui.core import workdays
-from shuangsui.draw import lifecycle as draws
-from shuangsui.intake import directories as registry
+from shuangsui.draw import lifecycle
+from shuangsui.draw.spec import Spec
+from shuangsui.intake import pipeline as registry
 from shuangsui.outreach import mail
 from shuangsui.publish import publication
 
@@ -23,15 +24,15 @@ WH = "危险化学品监管科"
 def drawn(registry_engine, tmp_path):
     """An approved 3-unit draw of 2026-09-25, inspection planned for 2026-09-29."""
     engine = registry_engine
-    d = draws.commit(
+    d = lifecycle.commit(
         engine,
-        draws.Spec(department=WH, year=2026, units=3, inspection_date="2026-09-29"),
+        Spec(department=WH, year=2026, units=3, inspection_date="2026-09-29"),
         origin="o",
         now=T,
     )
-    rec = draws.perform(engine, d, now=T)
-    draws.decide(engine, d, approved=True, by="leader", now=T)
-    return engine, d, [t["uscc"] for t in rec["targets"]], tmp_path
+    rec = lifecycle.perform(engine, d, now=T)
+    lifecycle.decide(engine, d, approved=True, by="leader", now=T)
+    return engine, d, [t.uscc for t in rec.targets], tmp_path
 
 
 def load_results(engine, tmp_path, rows, now):
@@ -176,8 +177,9 @@ def test_a_changed_result_is_a_new_version_that_says_what_changed(drawn):
     )
 
 
-def test_a_year_without_calendar_data_is_listed_not_guessed(drawn):
+def test_a_year_without_calendar_data_is_listed_not_guessed(drawn, calendar_unknown_years):
     engine, d, (a, b, c), tmp = drawn
+    calendar_unknown_years(2027)  # whatever the installed packages cover
     load_results(
         engine,
         tmp,
@@ -185,8 +187,35 @@ def test_a_year_without_calendar_data_is_listed_not_guessed(drawn):
         dt.datetime(2026, 12, 15, 10),
     )
     counts = publication.refresh(engine, now=dt.datetime(2026, 12, 15, 11))
-    if 2027 in workdays.covered_years():
-        pytest.skip("the calendar packages now cover 2027")
     assert counts["calendar_missing"][2027]["units"] == 1
     assert "2027" in counts["calendar_missing"][2027]["message"]
     assert pubs(engine)[(a, 1)].due_on is None
+
+
+def test_the_waiting_unit_gets_its_due_date_once_the_notice_is_in_the_override_file(
+    drawn, calendar_unknown_years, calendar_overrides
+):
+    engine, d, (a, b, c), tmp = drawn
+    calendar_unknown_years(2027)
+    load_results(
+        engine,
+        tmp,
+        [row(d, a, 检查开始日期="2026-12-14", 检查结束日期="2026-12-15")],
+        dt.datetime(2026, 12, 15, 10),
+    )
+    publication.refresh(engine, now=dt.datetime(2026, 12, 15, 11))
+    # Test data, not the real 2027 notice: only 2027-01-01 (a Friday) off.
+    calendar_overrides(
+        {
+            "2027": {
+                "notice": "test fixture for the 2027 notice",
+                "holidays": [{"date": "2027-01-01", "name": "元旦"}],
+                "makeup_working_days": [],
+            }
+        }
+    )
+    counts = publication.refresh(engine, now=dt.datetime(2026, 12, 16, 9))
+    assert counts["calendar_missing"] == {} and counts["updated"] == 1
+    # 12 working days left in December 2026, then 8 in January: 01-04 to 01-13, the
+    # file's 01-01 skipped (weekdays alone would give 01-12).
+    assert pubs(engine)[(a, 1)].due_on == dt.date(2027, 1, 13)

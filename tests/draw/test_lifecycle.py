@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from conftest import SAMPLES
 from shuangsui import audit, db
 from shuangsui.draw import algorithm as draw
-from shuangsui.draw import lifecycle as draws
-from shuangsui.draw import plan
+from shuangsui.draw import lifecycle, plan, recusal
+from shuangsui.draw.spec import Spec, specs_for_run
 
 NOW = dt.datetime(2026, 11, 26, 2)
 WH = "危险化学品监管科"
@@ -30,14 +30,14 @@ def spec(**kw):
         inspection_date="2026-12-10",
         public_value="2026325 福彩3D 4 7 1",
     )
-    return draws.Spec(**{**base, **kw})
+    return Spec(**{**base, **kw})
 
 
 def test_a_retried_commit_and_perform_never_draw_twice(loaded):
-    a = draws.commit(loaded, spec(), origin="run-1/WH", now=NOW)
-    first = draws.perform(loaded, a, now=NOW)
-    assert draws.commit(loaded, spec(), origin="run-1/WH", now=NOW + dt.timedelta(hours=1)) == a
-    again = draws.perform(loaded, a, now=NOW + dt.timedelta(hours=1))
+    a = lifecycle.commit(loaded, spec(), origin="run-1/WH", now=NOW)
+    first = lifecycle.perform(loaded, a, now=NOW).to_json()
+    assert lifecycle.commit(loaded, spec(), origin="run-1/WH", now=NOW + dt.timedelta(hours=1)) == a
+    again = lifecycle.perform(loaded, a, now=NOW + dt.timedelta(hours=1)).to_json()
     assert again["targets"] == first["targets"] and again["teams"] == first["teams"]
     with loaded.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.draw)).scalar_one() == 1
@@ -45,9 +45,9 @@ def test_a_retried_commit_and_perform_never_draw_twice(loaded):
 
 
 def test_drawn_units_are_from_the_pool_half_key_and_teams_never_conflicted(loaded):
-    d = draws.commit(loaded, spec(), origin="o", now=NOW)
-    rec = draws.perform(loaded, d, now=NOW)
-    folder = Path(json.loads(json.dumps(str(draws.draws_dir() / d))))
+    d = lifecycle.commit(loaded, spec(), origin="o", now=NOW)
+    rec = lifecycle.perform(loaded, d, now=NOW).to_json()
+    folder = Path(json.loads(json.dumps(str(lifecycle.draws_dir() / d))))
     pool = {u.uscc: u for u in draw.parse_pool((folder / "pool.csv").read_text("utf-8"))}
     roster, conflicts = draw.parse_roster((folder / "roster.csv").read_text("utf-8"))
     assert len(rec["targets"]) == 20 and all(t["uscc"] in pool for t in rec["targets"])
@@ -58,26 +58,30 @@ def test_drawn_units_are_from_the_pool_half_key_and_teams_never_conflicted(loade
 
 
 def test_a_unit_drawn_this_year_is_left_out_of_the_next_draw(loaded):
-    first = draws.perform(
-        loaded, draws.commit(loaded, spec(units=200), origin="a", now=NOW), now=NOW
-    )
-    second = draws.perform(
-        loaded, draws.commit(loaded, spec(units=200), origin="b", now=NOW), now=NOW
-    )
+    first = lifecycle.perform(
+        loaded, lifecycle.commit(loaded, spec(units=200), origin="a", now=NOW), now=NOW
+    ).to_json()
+    second = lifecycle.perform(
+        loaded, lifecycle.commit(loaded, spec(units=200), origin="b", now=NOW), now=NOW
+    ).to_json()
     assert not ({t["uscc"] for t in first["targets"]} & {t["uscc"] for t in second["targets"]})
 
 
 def test_a_rejected_draws_units_count_for_nothing_and_a_redraw_names_it(loaded):
-    old = draws.commit(loaded, spec(units=400), origin="a", now=NOW)
-    draws.perform(loaded, old, now=NOW)
-    draws.decide(loaded, old, approved=False, by="leader", reason="检查日期与专项行动冲突", now=NOW)
-    new = draws.commit(
+    old = lifecycle.commit(loaded, spec(units=400), origin="a", now=NOW)
+    lifecycle.perform(loaded, old, now=NOW).to_json()
+    lifecycle.decide(
+        loaded, old, approved=False, by="leader", reason="检查日期与专项行动冲突", now=NOW
+    ).to_json()
+    new = lifecycle.commit(
         loaded, spec(units=400, redraw_of=old, redraw_reason="检查日期调整"), origin="b", now=NOW
     )
-    rec = draws.perform(loaded, new, now=NOW)  # possible only if the rejected draw is released
+    rec = lifecycle.perform(
+        loaded, new, now=NOW
+    ).to_json()  # possible only if the rejected draw is released
     assert rec["redraw_of"] == old and rec["redraw_reason"] == "检查日期调整"
     with loaded.connect() as conn:
-        old_rec = draws.record(conn, old)
+        old_rec = lifecycle.record(conn, old).to_json()
     assert (
         old_rec["status"] == "rejected"
         and old_rec["decision"]["reason"] == "检查日期与专项行动冲突"
@@ -86,23 +90,23 @@ def test_a_rejected_draws_units_count_for_nothing_and_a_redraw_names_it(loaded):
 
 
 def test_too_few_key_units_refuses_the_draw_naming_the_rule(loaded):
-    d = draws.commit(
+    d = lifecycle.commit(
         loaded, spec(department="综合监督管理科", units=120, key_share=0.9), origin="o", now=NOW
     )
     with pytest.raises(draw.DrawRefused, match=r"R4 .*short by \d+"):
-        draws.perform(loaded, d, now=NOW)
+        lifecycle.perform(loaded, d, now=NOW).to_json()
     with loaded.connect() as conn:
-        assert draws.record(conn, d)["status"] == "refused"
+        assert lifecycle.record(conn, d).to_json()["status"] == "refused"
         assert audit.count(conn, "draw.refused") == 1
 
 
 def test_approved_recusal_brings_in_the_next_eligible_inspector(loaded):
-    d = draws.commit(loaded, spec(), origin="o", now=NOW)
-    rec = draws.perform(loaded, d, now=NOW)
-    draws.decide(loaded, d, approved=True, by="leader", now=NOW)
+    d = lifecycle.commit(loaded, spec(), origin="o", now=NOW)
+    rec = lifecycle.perform(loaded, d, now=NOW).to_json()
+    lifecycle.decide(loaded, d, approved=True, by="leader", now=NOW).to_json()
     team = rec["teams"][0]
     leaving = team["members"][0]
-    rid = draws.request_recusal(
+    rid = recusal.request_recusal(
         loaded,
         draw_id=d,
         uscc=team["uscc"],
@@ -112,16 +116,17 @@ def test_approved_recusal_brings_in_the_next_eligible_inspector(loaded):
         now=NOW,
         actor="clerk",
     )
-    out = draws.decide_recusal(loaded, rid, approved=True, by="leader", now=NOW)
+    out = recusal.decide_recusal(loaded, rid, approved=True, by="leader", now=NOW)
     with loaded.connect() as conn:
-        now_rec = draws.record(conn, d)
+        now_rec = lifecycle.record(conn, d).to_json()
     current = next(t for t in now_rec["current_teams"] if t["uscc"] == team["uscc"])
     assert leaving not in current["members"] and out["replacement"] in current["members"]
     assert current["lead"] == out["replacement"]  # he takes the leaver's role
     assert now_rec["teams"][0]["members"] == team["members"]  # the original stays on record
     # deciding again changes nothing
     assert (
-        draws.decide_recusal(loaded, rid, approved=False, by="x", now=NOW)["decision"] == "approved"
+        recusal.decide_recusal(loaded, rid, approved=False, by="x", now=NOW)["decision"]
+        == "approved"
     )
 
 
@@ -140,6 +145,6 @@ def test_plans_load_from_the_bundled_file_and_are_audited(loaded):
     assert plan.save(loaded, plan.read_plans(path), source=str(path), actor="t", now=NOW) == 4
     assert plan.save(loaded, plan.read_plans(path), source=str(path), actor="t", now=NOW) == 0
     with loaded.connect() as conn:
-        specs = draws.specs_for_run(conn, {"from_plan": True, "round": 1}, today=NOW.date())
+        specs = specs_for_run(conn, {"from_plan": True, "round": 1}, today=NOW.date())
         assert audit.count(conn, "plan.saved") == 4
     assert {s.department: s.units for s in specs}[WH] == 30

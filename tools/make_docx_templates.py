@@ -1,8 +1,9 @@
-"""Build base.docx: the page and the paragraph styles every generated DOCX is poured into.
+"""Build base.docx (in include/shuangsui/templates/notices/): the page and the paragraph styles
+every generated DOCX is poured into.
 
 Run once, and again only when the layout itself changes; the result is committed:
 
-    .venv/bin/python include/shuangsui/templates/notices/make_docx_templates.py
+    .venv/bin/python tools/make_docx_templates.py
 
 base.docx carries what GB/T 9704-2012 (党政机关公文格式) fixes for the page: A4, margins
 37 mm top / 28 mm left (订口) / 35 mm bottom / 26 mm right, a 156 x 225 mm text block of 22
@@ -25,8 +26,8 @@ import io
 import zipfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "base.docx"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "include" / "shuangsui" / "templates" / "notices" / "base.docx"
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -131,7 +132,8 @@ STYLES = [
         "<w:keepNext/>" + spacing(LINE) + LEFT2,
         fonts("仿宋") + size(16),
     ),
-    # 发文机关署名 and 成文日期, kept with the 附件说明 before them: right indents are set per document (they depend on lengths)
+    # 发文机关署名 and 成文日期, kept with the 附件说明 before them: right indents are set per
+    # document (they depend on lengths)
     para_style(
         "GWSign",
         "GW Signature",
@@ -322,9 +324,11 @@ FONT_TABLE = (
 CT = "application/vnd.openxmlformats-officedocument"
 CONTENT_TYPES = (
     XML + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    f'<Override PartName="/word/document.xml" ContentType="{CT}.wordprocessingml.document.main+xml"/>'
+    '<Override PartName="/word/document.xml" '
+    f'ContentType="{CT}.wordprocessingml.document.main+xml"/>'
     f'<Override PartName="/word/styles.xml" ContentType="{CT}.wordprocessingml.styles+xml"/>'
     f'<Override PartName="/word/settings.xml" ContentType="{CT}.wordprocessingml.settings+xml"/>'
     f'<Override PartName="/word/fontTable.xml" ContentType="{CT}.wordprocessingml.fontTable+xml"/>'
@@ -389,7 +393,7 @@ PARTS = {
 
 
 def build() -> bytes:
-    from shuangsui.documents.notices import pack_zip
+    from shuangsui.documents.docx import pack_zip
 
     return pack_zip({k: v.encode("utf-8") for k, v in PARTS.items()}, dt.datetime(2026, 1, 1))
 

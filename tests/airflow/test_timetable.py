@@ -1,10 +1,15 @@
-"""The draw's timetable (plugins/shuangsui_calendar.py): fixed dates moved to working days,
-catchup and end_date, a year without calendar data, serialization, and the macros."""
+"""The draw's timetable: fixed dates moved to working days.
+
+The timetable is shuangsui_airflow/timetable.py, registered by the plugin
+plugins/shuangsui_calendar.py. Covered: fixed dates moved to working days, catchup and
+end_date, a year without calendar data, serialization, and the macros.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import textwrap
 
 import airflow  # noqa: F401  (settings put plugins/ on sys.path; conftest set the folders)
@@ -14,7 +19,7 @@ from airflow.timetables.base import DataInterval, TimeRestriction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import shuangsui_calendar as sc
+import shuangsui_airflow.timetable as sc
 from shuangsui.core import workdays
 
 TZ = "Asia/Shanghai"
@@ -198,10 +203,11 @@ def test_any_run_is_the_first_scheduled_working_day_at_or_after_start(start, dat
 # ------------------------------------------------------------------- a year without data
 
 
-def test_a_year_without_calendar_data_schedules_nothing_and_says_what_to_add(no_overrides, errors):
-    assert 2027 not in workdays.covered_years(), (
-        "chinesecalendar now covers 2027: move this test to the next year without data"
-    )
+def test_a_year_without_calendar_data_schedules_nothing_and_says_what_to_add(
+    calendar_unknown_years, errors
+):
+    calendar_unknown_years(2027)
+    assert 2027 not in workdays.covered_years()
     timetable = sc.WorkingDayTimetable()
     info = timetable.next_dagrun_info(
         last_automated_data_interval=DataInterval.exact(cst(2026, 9, 1)),
@@ -210,7 +216,7 @@ def test_a_year_without_calendar_data_schedules_nothing_and_says_what_to_add(no_
     assert info is None
     [line] = errors
     assert "no next run is scheduled" in line and "2027" in line
-    assert str(no_overrides) in line  # where to add the notice
+    assert os.environ["SHUANGSUI_CALENDAR_OVERRIDES"] in line  # where to add the notice
     assert "国务院办公厅关于2027年部分节假日安排的通知" in line
     with pytest.raises(workdays.CalendarDataMissing):
         sc.round_of("2027-03-01")
@@ -289,7 +295,7 @@ def test_serialize_deserialize_round_trip():
     assert again == timetable
     assert again.summary == timetable.summary == "03-15, 07-01, 11-02 08:45 (working day)"
     assert "节假日顺延" in again.description
-    assert again.type_name == "shuangsui_calendar.WorkingDayTimetable"
+    assert again.type_name == "shuangsui_airflow.timetable.WorkingDayTimetable"
 
 
 def test_manual_runs_cover_the_moment_they_are_triggered():
@@ -303,7 +309,10 @@ def test_the_plugin_registers_the_timetable_for_the_scheduler():
     from airflow import plugins_manager
 
     registered = plugins_manager.get_timetables_plugins()
-    assert registered["shuangsui_calendar.WorkingDayTimetable"].__name__ == "WorkingDayTimetable"
+    assert (
+        registered["shuangsui_airflow.timetable.WorkingDayTimetable"].__name__
+        == "WorkingDayTimetable"
+    )
 
 
 DAG_FILE = '''
@@ -311,7 +320,7 @@ DAG_FILE = '''
 import pendulum
 from airflow.sdk import dag, task
 
-from shuangsui_calendar import WorkingDayTimetable
+from shuangsui_airflow.timetable import WorkingDayTimetable
 
 
 @dag(schedule=WorkingDayTimetable(dates=[(3, 1), (6, 1), (9, 1)], at="09:30"),
@@ -343,7 +352,7 @@ def test_a_dag_on_the_timetable_loads_serializes_and_schedules(tmp_path, no_over
     # and rebuilt from the plugin's registered class.
     data = json.loads(json.dumps(DagSerialization.to_dict(dag)))
     stored = data["dag"]["timetable"]
-    assert stored["__type"] == "shuangsui_calendar.WorkingDayTimetable"
+    assert stored["__type"] == "shuangsui_airflow.timetable.WorkingDayTimetable"
     assert stored["__var"] == {"dates": [[3, 1], [6, 1], [9, 1]], "at": "09:30"}
     serialized = DagSerialization.from_dict(data)
     assert serialized.timetable.serialize() == dag.timetable.serialize()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from conftest import FIXTURES, SAMPLES
 from shuangsui import audit, db
-from shuangsui.intake import directories as registry
+from shuangsui.intake import directories, pipeline
 
 TODAY = dt.date(2026, 11, 26)
 T0 = dt.datetime(2026, 11, 26, 1, 0)
@@ -17,8 +17,8 @@ T0 = dt.datetime(2026, 11, 26, 1, 0)
 
 def sync(engine, source, run_id, now=T0, full_snapshot=True):
     with engine.connect() as conn:
-        prep = registry.prepare(conn, registry.land(str(source)), run_id=run_id, today=TODAY)
-    return registry.apply(engine, prep, now=now, full_snapshot=full_snapshot)
+        prep = pipeline.prepare(conn, pipeline.land(str(source)), run_id=run_id, today=TODAY)
+    return pipeline.apply(engine, prep, now=now, full_snapshot=full_snapshot)
 
 
 def count(engine, table, *where):
@@ -71,8 +71,8 @@ def test_disappeared_enterprise_is_delisted_not_deleted_and_history_rebuilds_the
     assert count(engine, db.enterprise) == 10
     assert count(engine, db.enterprise, db.enterprise.c.listed.is_(False)) == 1
     with engine.connect() as conn:
-        past = registry.directory_as_of(conn, "enterprises", T0 + dt.timedelta(days=1))
-        now = registry.directory_as_of(conn, "enterprises", t1)
+        past = directories.directory_as_of(conn, "enterprises", T0 + dt.timedelta(days=1))
+        now = directories.directory_as_of(conn, "enterprises", t1)
     assert len(past) == 10 and gone in set(past["uscc"])
     assert len(now) == 9 and gone not in set(now["uscc"])
     assert "淄博改名有限公司" in set(now["name"]) and "淄博改名有限公司" not in set(past["name"])
@@ -113,8 +113,8 @@ def test_unusable_file_fails_whole_and_changes_nothing(engine, tmp_path):
     shutil.copy(FIXTURES / "enterprises_missing_column.csv", tmp_path / "enterprises.csv")
     with engine.connect() as conn:
         before = pd.read_sql(select(db.enterprise), conn)
-    with pytest.raises(registry.UnusableFile, match="行业"):
-        registry.prepare_run(
+    with pytest.raises(pipeline.UnusableFile, match="行业"):
+        pipeline.prepare_run(
             engine, str(tmp_path), (), run_id="r2", today=TODAY, workdir=tmp_path / "work", now=T0
         )
     with engine.connect() as conn:
@@ -150,9 +150,9 @@ def test_upstream_table_is_read_like_a_file(engine, tmp_path):
     with create_engine(upstream).begin() as c:
         rows.to_sql("ent_directory", c, index=False)
     with engine.connect() as conn:
-        landed = registry.land(None, [(upstream, "ent_directory", "enterprises", "conn:up")])
-        prep = registry.prepare(conn, landed, run_id="r1", today=TODAY)
-    s = registry.apply(engine, prep, now=T0)
+        landed = pipeline.land(None, [(upstream, "ent_directory", "enterprises", "conn:up")])
+        prep = pipeline.prepare(conn, landed, run_id="r1", today=TODAY)
+    s = pipeline.apply(engine, prep, now=T0)
     assert s["entities"]["enterprises"]["inserted"] == 10
 
 

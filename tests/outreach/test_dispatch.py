@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from shuangsui.documents import notices
-from shuangsui.draw import lifecycle as draws
+from shuangsui.draw import lifecycle, recusal
+from shuangsui.draw.spec import Spec
 from shuangsui.outreach import dispatch, mail
 
 NOW = dt.datetime(2026, 11, 26, 2)
@@ -13,19 +14,19 @@ NOW = dt.datetime(2026, 11, 26, 2)
 
 def test_task_sheets_are_queued_once_and_a_recusal_sends_corrections_only(registry_engine):
     eng = registry_engine
-    spec = draws.Spec(department="非煤矿山监管科", year=2026, units=4, inspection_date="2026-12-10")
-    d = draws.commit(eng, spec, origin="o", now=NOW)
-    rec = draws.perform(eng, d, now=NOW)
+    spec = Spec(department="非煤矿山监管科", year=2026, units=4, inspection_date="2026-12-10")
+    d = lifecycle.commit(eng, spec, origin="o", now=NOW)
+    rec = lifecycle.perform(eng, d, now=NOW).to_json()
     with pytest.raises(ValueError, match="nothing is sent before"):
         dispatch.queue_task_sheets(eng, d, now=NOW)
-    draws.decide(eng, d, approved=True, by="leader", now=NOW)
+    lifecycle.decide(eng, d, approved=True, by="leader", now=NOW).to_json()
     notices.render_draw(eng, d, now=NOW)
     inspectors = {m for t in rec["teams"] for m in t["members"]}
     assert dispatch.queue_task_sheets(eng, d, now=NOW) == len(inspectors)
     assert dispatch.queue_task_sheets(eng, d, now=NOW) == 0  # nothing twice
 
     team = rec["teams"][0]
-    rid = draws.request_recusal(
+    rid = recusal.request_recusal(
         eng,
         draw_id=d,
         uscc=team["uscc"],
@@ -35,7 +36,7 @@ def test_task_sheets_are_queued_once_and_a_recusal_sends_corrections_only(regist
         now=NOW,
         actor="clerk",
     )
-    out = draws.decide_recusal(eng, rid, approved=True, by="leader", now=NOW)
+    out = recusal.decide_recusal(eng, rid, approved=True, by="leader", now=NOW)
     notices.render_draw(eng, d, now=NOW + dt.timedelta(hours=1))
     corrected = dispatch.queue_task_sheets(eng, d, now=NOW + dt.timedelta(hours=1))
     subjects = [m["message_key"] for m in mail.status(eng)]

@@ -44,7 +44,8 @@ def sample_roster() -> list[Inspector]:
 
 
 def current_of(teams: list[draw.Team], seed: str) -> list[dict]:
-    """current_teams as draws.record() lists them: lead first, then by inspector rank."""
+    """current_teams as lifecycle.record().to_json() lists them: lead first, then by
+    inspector rank."""
     out = []
     for t in teams:
         rest = sorted(t.members[1:], key=lambda m: (draw.inspector_rank(seed, t.uscc, m), m))
@@ -64,7 +65,8 @@ def write_draw(
     status="approved",
     key_share=0.5,
 ) -> dict:
-    """A draw made with shuangsui.draw.algorithm alone, published in the layout draws.perform writes."""
+    """A draw made with shuangsui.draw.algorithm alone, published in the layout
+    lifecycle.perform writes."""
     folder.mkdir(parents=True, exist_ok=True)
     units = units if units is not None else sample_pool()
     roster = roster if roster is not None else sample_roster()
@@ -357,7 +359,7 @@ def test_recusals_are_replayed_in_rank_order(published):
     uscc, leaving = team["uscc"], team["members"][0]
     now = {t["uscc"]: list(t["members"]) for t in rec["teams"]}
     cap = draw.team_cap(None, [units[t["uscc"]] for t in rec["targets"]], 2, roster, ON)
-    new = verify.expected_replacement(
+    new = draw.replacement_after_recusal(
         now, uscc, leaving, units[uscc], roster, conflicts, seed, ON, set(), set(), cap
     )
     assert new and new not in team["members"]
@@ -423,27 +425,28 @@ def test_another_algorithm_or_a_broken_record_is_reported(published, tmp_path):
 
 
 def test_a_draw_made_in_the_database_verifies(engine, tmp_path, monkeypatch):
-    """The record draws.perform and draws.decide_recusal publish is what verify reads."""
+    """The record lifecycle.perform and recusal.decide_recusal publish is what verify reads."""
     from conftest import SAMPLES
-    from shuangsui.draw import lifecycle as draws
-    from shuangsui.intake import directories as registry
+    from shuangsui.draw import lifecycle, recusal
+    from shuangsui.draw.spec import Spec
+    from shuangsui.intake import pipeline as registry
 
     now = dt.datetime(2026, 11, 26, 2)
     monkeypatch.setenv("SHUANGSUI_DATA_DIR", str(tmp_path / "data"))
     with engine.connect() as conn:
         prep = registry.prepare(conn, registry.land(str(SAMPLES)), run_id="r", today=now.date())
     registry.apply(engine, prep, now=now - dt.timedelta(days=1))
-    spec = draws.Spec(
+    spec = Spec(
         department=WH, year=2026, units=20, inspection_date="2026-12-10", public_value=PUBLIC
     )
-    d = draws.commit(engine, spec, origin="verify-test", now=now)
-    folder = draws.draws_dir() / d
+    d = lifecycle.commit(engine, spec, origin="verify-test", now=now)
+    folder = lifecycle.draws_dir() / d
     committed = verify.verify_record(folder / "commitment.json")
     assert committed.ok and committed.status == "committed", committed
-    rec = draws.perform(engine, d, now=now)
-    draws.decide(engine, d, approved=True, by="leader", now=now)
+    rec = lifecycle.perform(engine, d, now=now).to_json()
+    lifecycle.decide(engine, d, approved=True, by="leader", now=now).to_json()
     for n, team in enumerate(rec["teams"][:2]):
-        rid = draws.request_recusal(
+        rid = recusal.request_recusal(
             engine,
             draw_id=d,
             uscc=team["uscc"],
@@ -453,7 +456,7 @@ def test_a_draw_made_in_the_database_verifies(engine, tmp_path, monkeypatch):
             now=now,
             actor="clerk",
         )
-        draws.decide_recusal(engine, rid, approved=True, by="leader", now=now)
+        recusal.decide_recusal(engine, rid, approved=True, by="leader", now=now)
     v = verify.verify_record(folder / "record.json")
     assert v.ok, v
     assert "2 approved recusal(s)" in next(c for c in v.checks if c.name == "recusals (R3)").detail
@@ -477,7 +480,7 @@ def test_the_plain_python_script_in_the_docs_agrees(published):
     import subprocess
     import sys
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "draw-algorithm.md").read_text("utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "draw-algorithm.md").read_text("utf-8")
     script = doc.split("<!-- plain-verify -->", 1)[1].split("```python\n", 1)[1].split("```")[0]
     folder, rec = published
     (folder / "check.py").write_text(script, encoding="utf-8")

@@ -217,17 +217,17 @@ class Stack:
     def start(self) -> None:
         for name, args in PROCESSES.items():
             args = [a.format(port=self.port, queue=self.queue) for a in args]
-            out = open(self.logs / f"{name}.log", "wb")
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "airflow", *args],
-                cwd=self.home,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )  # its own process group: stopped as a whole
-            out.close()
+            # The child has its own copy of the descriptor: ours is closed once it started.
+            with open(self.logs / f"{name}.log", "wb") as out:
+                self.procs[name] = subprocess.Popen(
+                    [sys.executable, "-m", "airflow", *args],
+                    cwd=self.home,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )  # its own process group: stopped as a whole
 
     def check_alive(self) -> None:
         for name, p in self.procs.items():
@@ -409,7 +409,7 @@ def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
     from sqlalchemy import select
 
     from shuangsui import audit, db
-    from shuangsui.draw import lifecycle as draws
+    from shuangsui.draw import lifecycle
 
     s, urls = stack
     api = Api(s)
@@ -457,7 +457,7 @@ def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
     try:
         with eng.connect() as conn:
             [row] = conn.execute(select(db.draw)).all()
-            rec = draws.record(conn, row.draw_id)
+            rec = lifecycle.record(conn, row.draw_id).to_json()
             assert audit.verify(conn).first_broken is None
             listed = conn.execute(select(db.enterprise.c.uscc)).all()
     finally:
