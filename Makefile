@@ -37,10 +37,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The Airflow UI on the demo's data: http://localhost:8080 (user and password printed
-# by airflow standalone, also in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated).
+# The Airflow UI on the demo's data: http://localhost:8080 (passwords printed by airflow
+# standalone, also in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated). Users:
+# admin, 科室 staff (clerk, clerk2) and the configured leaders (leader, deputy: see
+# SHUANGSUI_LEADERS), who alone can decide draws and recusals.
+AIRFLOW_UI_USERS ?= admin:admin,clerk:user,clerk2:user,leader:user,deputy:user
 airflow-ui: install
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/airflow standalone
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_UI_USERS) \
+	  PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/airflow standalone
 
 clean:
 	rm -rf $(DATA)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task, task_group
 
+from shuangsui.core.clock import utcnow
 from shuangsui.core.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # constants only
 from shuangsui_airflow.decisions import leader_decision, read_decision
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
@@ -108,7 +109,7 @@ def double_random_draw():
 
             run = current_run()
             origin = spec.pop("origin")
-            return lifecycle.commit(run.engine(), Spec(**spec), origin=origin, now=run.now)
+            return lifecycle.commit(run.engine(), Spec(**spec), origin=origin, now=utcnow())
 
         @task(multiple_outputs=True)
         def perform(draw_id: str) -> dict:
@@ -117,7 +118,7 @@ def double_random_draw():
 
             run = current_run()
             eng = run.engine()
-            lifecycle.perform(eng, draw_id, now=run.now)
+            lifecycle.perform(eng, draw_id, now=utcnow())
             with eng.connect() as conn:
                 return {"draw_id": draw_id, "summary": summary.summary_markdown(conn, draw_id)}
 
@@ -126,10 +127,15 @@ def double_random_draw():
             """Record the decision: approved, or rejected with its reason."""
             from shuangsui.draw import lifecycle
 
-            run = current_run()
-            approved, by, reason = read_decision(answer)
+            d = read_decision(answer)
             rec = lifecycle.decide(
-                run.engine(), draw_id, approved=approved, by=by, reason=reason, now=run.now
+                current_run().engine(),
+                draw_id,
+                approved=d.approved,
+                by=d.by,
+                user=d.user,
+                reason=d.reason,
+                now=d.at,
             )
             return str(rec.status)
 
@@ -145,7 +151,7 @@ def double_random_draw():
             if status != DrawStatus.APPROVED:
                 raise AirflowSkipException(f"draw {draw_id} is {status}: nothing is sent")
             run = current_run()
-            return len(notices.render_draw(run.engine(), draw_id, now=run.now))
+            return len(notices.render_draw(run.engine(), draw_id, now=utcnow()))
 
         @task
         def send_task_sheets(draw_id: str) -> dict:
@@ -154,10 +160,8 @@ def double_random_draw():
 
             run = current_run()
             eng = run.engine()
-            dispatch.queue_task_sheets(eng, draw_id, now=run.now)
-            return mail.send_pending(
-                eng, smtp_settings(), now=run.now, kinds=("task_sheet",), draw_id=draw_id
-            )
+            dispatch.queue_task_sheets(eng, draw_id, now=utcnow())
+            return mail.send_pending(eng, smtp_settings(), kinds=("task_sheet",), draw_id=draw_id)
 
         draw_id = commit(spec)
         performed = perform(draw_id)

@@ -35,7 +35,7 @@ def mail_outbox():
         from shuangsui.outreach import mail
 
         run = current_run()
-        return mail.send_pending(run.engine(), smtp_settings(), now=run.now)
+        return mail.send_pending(run.engine(), smtp_settings())
 
     send_pending()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
+from shuangsui.core.clock import utcnow
 from shuangsui_airflow.decisions import leader_decision, read_decision
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.run import current_run
@@ -48,7 +49,7 @@ def recusal():
             inspector_id=params["inspector_id"],
             reason=params["reason"],
             origin=f"recusal/{run.run_id}",
-            now=run.now,
+            now=utcnow(),
             actor="recusal",
         )
         return {
@@ -63,10 +64,15 @@ def recusal():
         """Record the decision; on approval, draw the replacement."""
         from shuangsui.draw import recusal
 
-        run = current_run()
-        approved, by, reason = read_decision(answer)
+        d = read_decision(answer)
         out = recusal.decide_recusal(
-            run.engine(), recusal_id, approved=approved, by=by, reason=reason, now=run.now
+            current_run().engine(),
+            recusal_id,
+            approved=d.approved,
+            by=d.by,
+            user=d.user,
+            reason=d.reason,
+            now=d.at,
         )
         return {"decision": out["decision"], "replacement": out["replacement"]}
 

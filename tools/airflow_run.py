@@ -1,7 +1,7 @@
 """Run a DAG for real with `dag.test()` and answer its human-in-the-loop steps.
 
 Used by the end-to-end tests and by `make demo` (where the 分管领导's approval is given
-automatically, in demo mode only, by the user named "demo-auto-approver"). A response is
+automatically, in demo mode only, as the configured 分管领导 "leader"). A response is
 recorded exactly as the Airflow UI's Required Actions page records it: in the HITL detail
 row, then the parked task is resumed."""
 

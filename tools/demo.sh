@@ -49,7 +49,7 @@ echo "== annual plans 2026 (年度监督检查计划) through the annual_plan DA
 airflow dags test annual_plan -c "{\"file\": \"$PWD/include/shuangsui/samples/plans/annual_plan_2026.csv\"}" \
   >"$logs/annual_plan.log" 2>&1 || { tail -40 "$logs/annual_plan.log"; exit 1; }
 echo "== double_random_draw, round 3 of the plans; approval answered automatically (demo mode only)"
-python tools/airflow_run.py double_random_draw --approve-as demo-auto-approver \
+python tools/airflow_run.py double_random_draw --approve-as leader \
   --conf '{"from_plan": true, "round": 3, "public_value": "demo"}' >"$logs/double_random_draw.log" 2>&1 \
   || { tail -40 "$logs/double_random_draw.log"; exit 1; }
 tail -1 "$logs/double_random_draw.log"

@@ -3,7 +3,9 @@ connections or the environment of the deployment."""
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(os.environ.get("SHUANGSUI_HOME", Path(__file__).resolve().parents[2]))
@@ -77,3 +79,40 @@ def results_landing_dir() -> Path:
 def site_dir() -> Path:
     """The public site and open data (公示网站), served as static files."""
     return Path(os.environ.get("SHUANGSUI_SITE_DIR", data_dir() / "site"))
+
+
+@dataclass(frozen=True)
+class Leader:
+    """A person who may decide draws and recusals (分管领导, or the deputy he names):
+    `user` is his Airflow login; documents and records show his name and title."""
+
+    user: str
+    name: str
+    title: str
+
+    @property
+    def signature(self) -> str:
+        """How records and documents name him: 王建国（分管副局长）."""
+        return f"{self.name}（{self.title}）"
+
+
+DEFAULT_LEADERS = (
+    {"user": "leader", "name": "王建国", "title": "分管副局长"},
+    {"user": "deputy", "name": "李卫东", "title": "副局长（受分管领导委托）"},
+)
+
+
+def leaders() -> tuple[Leader, ...]:
+    """The only people whose answer decides a draw or a recusal (第七条(二)):
+    SHUANGSUI_LEADERS, a JSON list of {"user", "name", "title"}; the first is the 分管领导."""
+    raw = os.environ.get("SHUANGSUI_LEADERS")
+    items = json.loads(raw) if raw else DEFAULT_LEADERS
+    out = tuple(Leader(str(i["user"]), str(i["name"]), str(i["title"])) for i in items)
+    if not out or any(not (x.user and x.name and x.title) for x in out):
+        raise ValueError("SHUANGSUI_LEADERS: a non-empty list of {user, name, title}")
+    return out
+
+
+def leader(user: str) -> Leader | None:
+    """The configured leader with Airflow login `user`, if he is one."""
+    return next((x for x in leaders() if x.user == user), None)

@@ -120,7 +120,7 @@ def _answer(option, reason=""):
     return lambda task_id, map_index, subject, body: (option, {"reason": reason})
 
 
-def _run_with(dag_id, conf, option, reason="", user="分管领导王局长"):
+def _run_with(dag_id, conf, option, reason="", user="leader"):
     sys.path.insert(0, str(ROOT / "tools"))
     import airflow_run
 
@@ -148,8 +148,20 @@ def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
         [row] = conn.execute(select(db.draw)).all()
         rec = lifecycle.record(conn, row.draw_id).to_json()
         assert audit.verify(conn).first_broken is None
-    assert rec["status"] == "approved" and rec["decision"]["by"] == "分管领导王局长"
+    assert rec["status"] == "approved" and rec["decision"]["by"] == "王建国（分管副局长）"
     assert len(rec["targets"]) == 12 and all(len(t["members"]) >= 2 for t in rec["teams"])
+    # Each moment is when it happened: the leader answered after the draw, mail went after.
+    with registry_loaded.connect() as conn:
+        sent = conn.execute(
+            select(func.min(db.outbox.c.sent_at)).where(db.outbox.c.kind == "task_sheet")
+        ).scalar_one()
+        occurred = (
+            conn.execute(select(db.audit_event.c.occurred_at).order_by(db.audit_event.c.seq))
+            .scalars()
+            .all()
+        )
+    assert row.created_at < row.drawn_at < row.decided_at < sent
+    assert occurred == sorted(occurred)  # the audit sequence never runs backwards in time
     inspectors = {m for t in rec["current_teams"] for m in t["members"]}
     subjects = [m["Subject"] for m in smtp_server.messages]
     assert sum("待审批" in s for s in subjects) == 1  # the 分管领导 was asked
@@ -159,6 +171,21 @@ def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
     assert any(n.startswith("通知书_") for n in names) and any(
         n.startswith("任务单_") for n in names
     )
+
+
+@pytest.mark.e2e
+def test_an_answer_from_someone_who_is_not_the_leader_decides_nothing(
+    airflow_db, registry_loaded, dagbag, smtp_server
+):
+    dr = _run_with(
+        "double_random_draw", {"department": "非煤矿山监管科", "units": 5}, "批准", user="clerk"
+    )
+    assert not str(dr.state).endswith("success")
+    with registry_loaded.connect() as conn:
+        row = conn.execute(select(db.draw)).one()
+        assert conn.execute(select(func.count()).select_from(db.document)).scalar_one() == 0
+    assert (row.status, row.decided_by) == ("drawn", None)
+    assert [m["Subject"] for m in smtp_server.messages if "任务单" in m["Subject"]] == []
 
 
 @pytest.mark.e2e

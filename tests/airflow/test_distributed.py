@@ -315,10 +315,12 @@ class Api:
         assert r.status_code == 201, r.text
         self.tokens[user] = r.json()["access_token"]
 
-    def call(self, method: str, path: str, user: str = "clerk", **kw):
+    def call(self, method: str, path: str, user: str = "clerk", check: bool = True, **kw):
         r = self.http.request(
             method, "/api/v2" + path, headers={"Authorization": f"Bearer {self.tokens[user]}"}, **kw
         )
+        if not check:
+            return r
         assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
         return r.json()
 
@@ -434,10 +436,17 @@ def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
                     and ti["state"] == "awaiting_input"
                     and ti["map_index"] not in answered
                 ):
+                    path = (
+                        f"/dags/double_random_draw/dagRuns/{run}/taskInstances/"
+                        f"one_draw.approve/{ti['map_index']}/hitlDetails"
+                    )
+                    # 科室 staff may not decide their own draw: the API refuses them.
+                    body = {"chosen_options": ["批准"], "params_input": {"reason": ""}}
+                    refused = api.call("PATCH", path, user="clerk", json=body, check=False)
+                    assert refused.status_code == 403, refused.text
                     api.call(
                         "PATCH",
-                        f"/dags/double_random_draw/dagRuns/{run}/taskInstances/"
-                        f"one_draw.approve/{ti['map_index']}/hitlDetails",
+                        path,
                         user="leader",
                         json={
                             "chosen_options": ["批准"],
@@ -463,7 +472,7 @@ def test_celery_stack_syncs_draws_waits_for_the_leader_and_mails_each_inspector(
     finally:
         eng.dispose()
     assert len(listed) == 3000
-    assert rec["status"] == "approved" and rec["decision"]["by"] == "leader"
+    assert rec["status"] == "approved" and rec["decision"]["by"] == "王建国（分管副局长）"
     assert rec["department"] == DRAW_CONF["department"] and len(rec["targets"]) == 6
     assert all(len(t["members"]) >= 2 for t in rec["current_teams"])
     inspectors = {m for t in rec["current_teams"] for m in t["members"]}

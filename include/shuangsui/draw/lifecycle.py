@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func, select
 
 from shuangsui import __version__, audit, config, db
+from shuangsui.core.clock import utcnow
 from shuangsui.core.hashing import json_sha256, sha256_hex
 from shuangsui.core.reference import DEPARTMENT_CODES, DrawStatus
 from shuangsui.draw import algorithm as draw
@@ -287,9 +288,17 @@ def write_record(
 
 
 def decide(
-    engine: Engine, draw_id: str, *, approved: bool, by: str, reason: str = "", now: dt.datetime
+    engine: Engine,
+    draw_id: str,
+    *,
+    approved: bool,
+    by: str,
+    user: str = "",
+    reason: str = "",
+    now: dt.datetime,
 ) -> DrawRecord:
-    """The 分管领导's decision on a drawn draw. A rejection closes it: a re-draw is a new
+    """The 分管领导's decision on a drawn draw, made at `now` (when he answered) by `by`
+    (his name and title; `user` his login). A rejection closes it: a re-draw is a new
     draw naming this one (Spec.redraw_of). Deciding twice keeps the first decision."""
     with engine.begin() as conn:
         row = records.load(conn, draw_id)
@@ -305,10 +314,15 @@ def decide(
             audit.record(
                 conn,
                 f"draw.{status}",
-                {"draw_id": draw_id, "reason": reason},
+                {
+                    "draw_id": draw_id,
+                    "reason": reason,
+                    "decided_at": now.isoformat() + "Z",
+                    "user": user,
+                },
                 actor=by,
                 entity="draw",
                 entity_key=draw_id,
-                now=now,
+                now=max(now, utcnow()),
             )
         return write_record(conn, draw_id)

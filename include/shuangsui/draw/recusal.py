@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import Connection, Engine, select
 
 from shuangsui import audit, db
+from shuangsui.core.clock import utcnow
 from shuangsui.core.reference import RECUSABLE
 from shuangsui.draw import algorithm as draw
 from shuangsui.draw import record as records
@@ -74,7 +75,14 @@ def request_recusal(
 
 
 def decide_recusal(
-    engine: Engine, recusal_id: int, *, approved: bool, by: str, reason: str = "", now: dt.datetime
+    engine: Engine,
+    recusal_id: int,
+    *,
+    approved: bool,
+    by: str,
+    user: str = "",
+    reason: str = "",
+    now: dt.datetime,
 ) -> dict:
     """Rule on a recusal. Approved: the inspector leaves the team and the next eligible
     inspector in rank order takes his place (and role); all recorded. Idempotent."""
@@ -122,11 +130,13 @@ def decide_recusal(
                     "inspector_id": req.inspector_id,
                     "replacement": replacement,
                     "reason": reason,
+                    "decided_at": now.isoformat() + "Z",
+                    "user": user,
                 },
                 actor=by,
                 entity="recusal",
                 entity_key=str(recusal_id),
-                now=now,
+                now=max(now, utcnow()),
             )
         write_record(conn, req.draw_id)
         req = conn.execute(select(r_t).where(r_t.c.id == recusal_id)).first()

@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from shuangsui import audit, config, db
+from shuangsui.core.clock import utcnow
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 
@@ -143,11 +144,12 @@ def send_pending(
     engine: Engine,
     smtp: SmtpSettings,
     *,
-    now: dt.datetime,
+    now: dt.datetime | None = None,
     kinds: tuple[str, ...] | None = None,
     draw_id: str | None = None,
 ) -> dict:
-    """Send every pending message (optionally of some kinds or one draw)."""
+    """Send every pending message (optionally of some kinds or one draw). Each is stamped
+    with the moment it was sent (`now`, when given, stands in for the clock)."""
     o = db.outbox
     q = select(o).where(o.c.status == "pending").order_by(o.c.id)
     if kinds:
@@ -177,6 +179,7 @@ def send_pending(
         except (TimeoutError, smtplib.SMTPException, OSError) as e:
             status, error = "pending", f"{type(e).__name__}: {e}"
             client = _close(client)
+        at = now or utcnow()
         with engine.begin() as conn:
             conn.execute(
                 o.update()
@@ -185,7 +188,7 @@ def send_pending(
                     status=status,
                     attempts=o.c.attempts + 1,
                     last_error=error,
-                    sent_at=now if status == "sent" else None,
+                    sent_at=at if status == "sent" else None,
                     smtp_message_id=msg["Message-ID"] if status == "sent" else None,
                 )
             )
@@ -197,7 +200,7 @@ def send_pending(
                     actor="mail",
                     entity="outbox",
                     entity_key=row.message_key,
-                    now=now,
+                    now=at,
                 )
         sent += status == "sent"
         bad += status == "bad_address"
