@@ -9,11 +9,15 @@ Draws the units to inspect and the teams that go, at random, under the bureau's 
 start special draws (专项治理, 暗访暗查, 综合督导) from the trigger form.
 
 Per draw: **commit** (freeze pool and roster, publish their SHA-256, the parameters, the code
-version, the seed commitment) → **perform** (targets in two strata, ≥50% key; teams of ≥2,
-never a conflicted inspector) → **approve** (分管领导, *Required actions*) → **decide** →
-notices and emails, only if approved. A re-draw is a new run naming the old one
-(`redraw_of`, `redraw_reason`); retrying or clearing never draws twice. Anyone re-computes
-a draw from its record: `shuangsui verify data/draws/<draw_id>/record.json`.
+version, the seed commitment and the *future* public source: a lottery draw after commit) →
+**publish_commitment** (the public site rebuilt at once) → **wait_for_source** (deferred
+until the source's draw time) → **enter_value** (a clerk enters the announced number) →
+**confirm_value** (a second person checks it) → **perform** (targets in two strata, ≥50%
+key; teams of ≥2, never a conflicted inspector) → **approve** (分管领导, *Required
+actions*) → **decide** → notices and emails, only if approved. A re-draw is a new run
+naming the old one (`redraw_of`, `redraw_reason`); retrying or clearing never draws twice.
+One open draw per year, 科室 and round or kind. Anyone re-computes a draw from its record:
+`shuangsui verify data/draws/<draw_id>/record.json`.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from airflow.sdk import Param, dag, task, task_group
 
 from shuangsui.core.clock import utcnow
 from shuangsui.core.reference import DEPARTMENTS, DRAW_KINDS, INDUSTRIES  # constants only
+from shuangsui.draw import sources
+from shuangsui_airflow import sources as sources_step
 from shuangsui_airflow.decisions import leader_decision, read_decision
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.notifiers import LeaderApprovalNotifier
 from shuangsui_airflow.run import current_run
 from shuangsui_airflow.smtp import smtp_settings
+from shuangsui_airflow.sources import WaitForPublicSource, value_confirmation, value_entry
 from shuangsui_airflow.timetable import WorkingDayTimetable, round_of
 
 
@@ -57,11 +64,18 @@ from shuangsui_airflow.timetable import WorkingDayTimetable, round_of
             items={"type": "string", "enum": list(INDUSTRIES)},
             title="行业 (empty: all of the 科室)",
         ),
-        "public_value": Param(
-            "",
+        "source": Param(
+            "fc3d",
             type="string",
-            title="公开随机数 (e.g. a lottery result)",
-            description="Mixed into the seed; name it before the draw.",
+            enum=sources.kinds(),
+            title="公开随机源",
+            description="抽取种子所用的未来开奖号码：承诺公布后开奖的一期，开奖后录入并经第二人核对",
+        ),
+        "source_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="开奖日期（留空：承诺后的第一期）",
         ),
         "inspection_date": Param(
             None,
@@ -110,6 +124,37 @@ def double_random_draw():
             run = current_run()
             origin = spec.pop("origin")
             return lifecycle.commit(run.engine(), Spec(**spec), origin=origin, now=utcnow())
+
+        @task
+        def publish_commitment(draw_id: str) -> str:
+            """Put the commitment on the public site at once, before its value exists;
+            returns what the clerk who will enter the value reads."""
+            from shuangsui import config
+            from shuangsui.draw import lifecycle
+            from shuangsui.publish import site
+
+            eng = current_run().engine()
+            site.build_site(eng, config.site_dir(), now=utcnow())
+            with eng.connect() as conn:
+                rec = lifecycle.record(conn, draw_id)
+            src = rec.public_source or {}
+            return (
+                f"抽查任务 {draw_id}（{rec.department}）的承诺已于公示网站公布。\n\n"
+                f"请在开奖后录入 **{src.get('label', '')}**（{src.get('digits')} 位数字，"
+                f"开奖时间 {src.get('due_at')}），由另一名工作人员核对确认。"
+                "如该期未开奖，请选择作废并写明理由。"
+            )
+
+        @task
+        def check_entry(draw_id: str, entry: dict) -> str:
+            """Check the entered value's form (or abandon the draw); what the second
+            person is asked to confirm."""
+            return sources_step.check_entry(current_run().engine(), draw_id, entry)
+
+        @task
+        def record_value(draw_id: str, entry: dict, confirmation: dict) -> str:
+            """Record the confirmed value; the draw may now be performed."""
+            return sources_step.record_value(current_run().engine(), draw_id, entry, confirmation)
 
         @task(multiple_outputs=True)
         def perform(draw_id: str) -> dict:
@@ -164,7 +209,15 @@ def double_random_draw():
             return mail.send_pending(eng, smtp_settings(), kinds=("task_sheet",), draw_id=draw_id)
 
         draw_id = commit(spec)
+        published = publish_commitment(draw_id)
+        due = WaitForPublicSource(task_id="wait_for_source", draw_id=draw_id)
+        published >> due
+        entry = value_entry("enter_value", published)
+        due >> entry
+        confirmation = value_confirmation("confirm_value", check_entry(draw_id, entry.output))
+        value = record_value(draw_id, entry.output, confirmation.output)
         performed = perform(draw_id)
+        value >> performed
         approve = leader_decision(
             "approve",
             "双随机抽查结果待分管领导审批",

@@ -28,6 +28,9 @@ os.environ.setdefault("SHUANGSUI_DATA_DIR", str(_AIRFLOW_HOME / "data"))
 # Real DAG runs under dag.test() wait out retry delays: keep one retry, one second later.
 os.environ["SHUANGSUI_TASK_RETRIES"] = "1"
 os.environ["SHUANGSUI_RETRY_DELAY_SECONDS"] = "1"
+# The 演示 public source: drawn 2 s after commit, so a two-phase draw runs in a test.
+os.environ["SHUANGSUI_DEMO_SOURCE"] = "1"
+os.environ["SHUANGSUI_DEMO_SOURCE_DELAY"] = "2"
 
 PG_URL = os.environ.get("SHUANGSUI_TEST_PG_URL")
 

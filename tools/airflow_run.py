@@ -14,8 +14,9 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-# policy(task_id, map_index, subject, body) -> (chosen option, params_input) or None (skip)
-Policy = Callable[[str, int, str, str], "tuple[str, dict] | None"]
+# policy(task_id, map_index, subject, body) -> (chosen option, params_input) or
+# (option, params_input, user) to answer as another user, or None (skip)
+Policy = Callable[[str, int, str, str], "tuple | None"]
 
 
 def respond(ti_id, option: str, params_input: dict, user: str) -> None:
@@ -82,7 +83,8 @@ class Responder(threading.Thread):
                 for ti_id, task_id, map_index, subject, body in waiting:
                     answer = self.policy(task_id, map_index, subject, body or "")
                     if answer:
-                        respond(ti_id, answer[0], answer[1], self.user)
+                        user = answer[2] if len(answer) > 2 else self.user
+                        respond(ti_id, answer[0], answer[1], user)
                         self.answered.append((task_id, map_index, answer[0]))
             # The metadata DB may be busy (OperationalError), or a row gone by the time it is
             # read (NoResultFound): try again. handle_event_submit handles its own failures.
@@ -110,6 +112,26 @@ def run(dag_id: str, conf: dict, policy: Policy | None = None, user: str = "test
             responder.join()
 
 
+def demo_policy(leader: str, abandon: str | None = None) -> Policy:
+    """Demo mode: the value of the 演示 source is entered by `clerk` (six random digits,
+    as a clerk would type the announced number) and confirmed by `clerk2`; every approval
+    is given by the configured leader `leader`."""
+    import secrets
+
+    def answer(task_id: str, map_index: int, subject: str, body: str):
+        step = task_id.rsplit(".", 1)[-1]
+        if step == "enter_value" and abandon:
+            return ("本期未开奖，作废", {"value": None, "reason": abandon}, "clerk")
+        if step == "enter_value":
+            value = f"{secrets.randbelow(10**6):06d}"
+            return ("录入", {"value": value, "reason": "演示：自动录入"}, "clerk")
+        if step == "confirm_value":
+            return ("核对无误", {}, "clerk2")
+        return ("批准", {"reason": "演示模式自动批准"}, leader)
+
+    return answer
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("dag_id")
@@ -118,8 +140,9 @@ def main(argv=None) -> int:
         "--approve-as",
         help="answer every approval with its first option as this user (demo mode only)",
     )
+    p.add_argument("--abandon", help="demo mode: answer the value entry by abandoning (作废)")
     args = p.parse_args(argv)
-    policy = (lambda *_: ("批准", {"reason": "演示模式自动批准"})) if args.approve_as else None
+    policy = demo_policy(args.approve_as, args.abandon) if args.approve_as else None
     dr = run(args.dag_id, json.loads(args.conf), policy, args.approve_as or "tester")
     print(f"DagRun {dr.run_id}: {dr.state}")
     return 0 if str(dr.state) in ("success", "DagRunState.SUCCESS") else 1

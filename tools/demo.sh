@@ -48,11 +48,25 @@ echo "== data-quality report: $SHUANGSUI_DATA_DIR/reports/registry_sync/latest.h
 echo "== annual plans 2026 (年度监督检查计划) through the annual_plan DAG"
 airflow dags test annual_plan -c "{\"file\": \"$PWD/include/shuangsui/samples/plans/annual_plan_2026.csv\"}" \
   >"$logs/annual_plan.log" 2>&1 || { tail -40 "$logs/annual_plan.log"; exit 1; }
-echo "== double_random_draw, round 3 of the plans; approval answered automatically (demo mode only)"
+# Two-phase draws: the commitment names a future public source and is published on the
+# site at once; the run waits (deferred) until that source has drawn; a clerk enters the
+# value and a second clerk confirms it; then the draw. The demo uses the 演示 source (drawn
+# 10 s after commit; its value is six random digits "entered" by the demo as clerk and
+# confirmed as clerk2); a real draw names a lottery draw (福彩3D, 体彩排列三/五).
+export SHUANGSUI_DEMO_SOURCE=1 SHUANGSUI_DEMO_SOURCE_DELAY=10
+echo "== double_random_draw, round 3 of the plans: commit, publish, wait for the 演示 source,"
+echo "   value entered and confirmed, draw, approval by the configured leader (demo mode only)"
 python tools/airflow_run.py double_random_draw --approve-as leader \
-  --conf '{"from_plan": true, "round": 3, "public_value": "demo"}' >"$logs/double_random_draw.log" 2>&1 \
+  --conf '{"from_plan": true, "round": 3, "source": "demo"}' >"$logs/double_random_draw.log" 2>&1 \
   || { tail -40 "$logs/double_random_draw.log"; exit 1; }
 tail -1 "$logs/double_random_draw.log"
+echo "== a special draw whose source held no draw: the commitment is abandoned (作废), stays public"
+python tools/airflow_run.py double_random_draw --approve-as leader \
+  --abandon "演示：该期未开奖，承诺作废" \
+  --conf '{"department": "综合监督管理科", "units": 3, "kind": "专项治理", "source": "demo"}' \
+  >"$logs/double_random_draw_abandoned.log" 2>&1 \
+  || { tail -40 "$logs/double_random_draw_abandoned.log"; exit 1; }
+tail -1 "$logs/double_random_draw_abandoned.log"
 shuangsui draws --teams 3
 echo "== verify every draw from its published record"
 for rec in "$SHUANGSUI_DATA_DIR"/draws/*/record.json; do

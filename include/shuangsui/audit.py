@@ -8,11 +8,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from shuangsui.db import audit_event
 
 GENESIS = "0" * 64
+LOCK = "shuangsui.audit_event"  # the advisory lock writers of the chain take in turn
 
 
 def _digest(seq, occurred_at, actor, action, entity, entity_key, payload, prev_hash) -> str:
@@ -53,7 +54,10 @@ def record(
     """Append one event in the caller's transaction; returns its hash."""
     if conn.dialect.name == "postgresql":
         # One writer at a time extends the chain; a second waits instead of forking it.
-        conn.exec_driver_sql("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE")
+        # An advisory lock, not LOCK TABLE: the application's role may only SELECT and
+        # INSERT here (docs/operations.md, database roles), which allows no stronger
+        # table lock than ROW EXCLUSIVE.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": LOCK})
     last = conn.execute(
         select(audit_event.c.seq, audit_event.c.hash).order_by(audit_event.c.seq.desc()).limit(1)
     ).first()
@@ -75,6 +79,16 @@ def record(
         )
     )
     return digest
+
+
+def head(conn: Connection) -> dict:
+    """The chain's head: {"seq": the last event's seq, "sha256": its hash}; seq 0 and
+    GENESIS while there is no event. Published on the site (audit/heads.jsonl), so a
+    shortened or re-chained table no longer matches what anyone kept."""
+    last = conn.execute(
+        select(audit_event.c.seq, audit_event.c.hash).order_by(audit_event.c.seq.desc()).limit(1)
+    ).first()
+    return {"seq": last.seq, "sha256": last.hash} if last else {"seq": 0, "sha256": GENESIS}
 
 
 @dataclass
@@ -101,6 +115,42 @@ def verify(conn: Connection) -> ChainReport:
             return ChainReport(count, r.seq, "content was changed after it was recorded")
         prev, expected_seq = r.hash, expected_seq + 1
     return ChainReport(count, None, None)
+
+
+def unextended_heads(conn: Connection, heads: list[dict]) -> list[str]:
+    """Each published head (audit/heads.jsonl: seq, sha256, published_at) the database's
+    chain does not extend, as a sentence in Chinese and English naming it: the event with
+    that seq must exist, carry that hash, and the chain up to it must verify."""
+    report = verify(conn)
+    wanted = {h["seq"] for h in heads}
+    stored = {
+        seq: digest
+        for seq, digest in conn.execute(
+            select(audit_event.c.seq, audit_event.c.hash).where(audit_event.c.seq.in_(wanted))
+        )
+    }
+    stored[0] = GENESIS
+    problems = []
+    for h in heads:
+        seq, published = h["seq"], h["sha256"]
+        name = f"第 {seq} 条 sha256 {published}（{h.get('published_at') or '?'} 公布）"
+        en = f"published head seq {seq} sha256 {published} ({h.get('published_at') or '?'})"
+        if seq not in stored:
+            problems.append(
+                f"已公布的审计链头{name}在数据库中不存在：记录被删除或清空 / "
+                f"{en} is missing from the database: events were deleted or the table emptied"
+            )
+        elif stored[seq] != published:
+            problems.append(
+                f"已公布的审计链头{name}与数据库不符（数据库为 {stored[seq]}）：记录被改写 / "
+                f"{en} does not match the database ({stored[seq]}): the chain was rewritten"
+            )
+        elif report.first_broken is not None and report.first_broken <= seq:
+            problems.append(
+                f"已公布的审计链头{name}之前的链在第 {report.first_broken} 条断开 / "
+                f"the chain up to {en} breaks at event {report.first_broken}: {report.reason}"
+            )
+    return problems
 
 
 def count(conn: Connection, action: str | None = None) -> int:

@@ -53,14 +53,27 @@ def cmd_sync(args) -> int:
 
 def cmd_verify_audit(args) -> int:
     from shuangsui import audit, db
+    from shuangsui.publish import audit_heads
 
+    heads = []
+    if args.against:
+        try:
+            heads = audit_heads.read(args.against)
+        except (OSError, audit_heads.HeadsError) as e:
+            print(f"无法读取已公布的审计链头 / cannot read the published heads: {e}")
+            return 2
     with db.engine(args.db).connect() as conn:
         r = audit.verify(conn)
+        problems = audit.unextended_heads(conn, heads) if args.against else []
     if r.first_broken is None:
         print(f"audit chain intact: {r.events} events")
-        return 0
-    print(f"audit chain BROKEN at event {r.first_broken}: {r.reason}")
-    return 1
+    else:
+        print(f"audit chain BROKEN at event {r.first_broken}: {r.reason}")
+    for p in problems:
+        print(f"MISMATCH {p}")
+    if args.against and not problems:
+        print(f"extends all {len(heads)} published heads of {args.against}")
+    return 1 if problems or r.first_broken is not None else 0
 
 
 def cmd_plan(args) -> int:
@@ -80,7 +93,9 @@ def cmd_plan(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    """Re-compute a draw from its published record; exit 1 on any mismatch."""
+    """Re-compute a draw from its published record. Prints MATCH only if every check was
+    made; PARTIAL MATCH (exit 0) when some could not be (SKIP lines say why, e.g. no
+    roster.csv: teams not checked); MISMATCH (exit 1) on any difference."""
     from shuangsui.draw.verify import verify_record
 
     result = verify_record(Path(args.record), pool_path=args.pool, roster_path=args.roster)
@@ -181,8 +196,18 @@ def main(argv: list[str] | None = None) -> int:
         help="the files are not a full directory: never mark units as delisted",
     )
     s.add_argument("--run-id")
-    sub.add_parser("verify-audit", help="check the audit trail's hash chain")
-    s = sub.add_parser("verify", help="re-compute a draw from its record and say if it matches")
+    s = sub.add_parser("verify-audit", help="check the audit trail's hash chain")
+    s.add_argument(
+        "--against",
+        metavar="PATH",
+        help="also check the chain extends every head published in PATH "
+        "(a site folder with audit/heads.jsonl, or a heads file)",
+    )
+    s = sub.add_parser(
+        "verify",
+        help="re-compute a draw from its record: MATCH, PARTIAL MATCH (some checks could "
+        "not be made, exit 0) or MISMATCH (exit 1)",
+    )
     s.add_argument("record")
     s.add_argument("--pool", help="pool snapshot (default: the one named in the record)")
     s.add_argument("--roster", help="roster snapshot (default: the one named in the record)")

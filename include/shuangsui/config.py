@@ -105,7 +105,7 @@ DEFAULT_LEADERS = (
 def leaders() -> tuple[Leader, ...]:
     """The only people whose answer decides a draw or a recusal (第七条(二)):
     SHUANGSUI_LEADERS, a JSON list of {"user", "name", "title"}; the first is the 分管领导."""
-    raw = os.environ.get("SHUANGSUI_LEADERS")
+    raw = os.environ.get("SHUANGSUI_LEADERS", "")
     items = json.loads(raw) if raw else DEFAULT_LEADERS
     out = tuple(Leader(str(i["user"]), str(i["name"]), str(i["title"])) for i in items)
     if not out or any(not (x.user and x.name and x.title) for x in out):

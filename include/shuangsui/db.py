@@ -214,6 +214,11 @@ draw = Table(
     Column("redraw_of", String(80), ForeignKey("draw.draw_id")),
     Column("redraw_reason", Text),
     Column("refusal", Text),
+    Column("public_source", Text),  # JSON: the future public random source named at commit
+    Column("value_entered_at", DateTime),
+    Column("value_entered_by", String(100)),
+    Column("value_confirmed_by", String(100)),
+    Column("abandoned_reason", Text),
 )
 
 draw_selection = Table(

@@ -116,15 +116,39 @@ def test_registry_sync_reads_an_upstream_table_through_an_airflow_connection(
         assert conn.execute(select(func.count()).select_from(db.enterprise)).scalar_one() == 10
 
 
-def _answer(option, reason=""):
-    return lambda task_id, map_index, subject, body: (option, {"reason": reason})
+def _answer(option, reason="", value="385"):
+    """A clerk enters the source's value, a second clerk confirms it, the leader decides."""
+
+    def answer(task_id, map_index, subject, body):
+        step = task_id.rsplit(".", 1)[-1]
+        if step == "enter_value":
+            return ("录入", {"value": value, "reason": ""}, "clerk")
+        if step == "confirm_value":
+            return ("核对无误", {}, "clerk2")
+        return (option, {"reason": reason})
+
+    return answer
 
 
-def _run_with(dag_id, conf, option, reason="", user="leader"):
+def _run_with(dag_id, conf, option, reason="", user="leader", seen=None):
+    """Run with the answers of _answer; `seen` (a list) gets, when the clerk is asked
+    for the value, the public site's page of each committed draw as it is then."""
     sys.path.insert(0, str(ROOT / "tools"))
     import airflow_run
+    from shuangsui import config
 
-    return airflow_run.run(dag_id, conf, _answer(option, reason), user=user)
+    if dag_id == "double_random_draw":
+        conf = {"source": "demo", **conf}
+    policy = _answer(option, reason, value="385016")
+
+    def watching(task_id, map_index, subject, body):
+        if seen is not None and task_id.endswith("enter_value"):
+            seen.extend(
+                p.read_text(encoding="utf-8") for p in (config.site_dir() / "draws").glob("*.html")
+            )
+        return policy(task_id, map_index, subject, body)
+
+    return airflow_run.run(dag_id, conf, watching, user=user)
 
 
 @pytest.fixture
@@ -138,17 +162,23 @@ def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
 ):
     from shuangsui.draw import lifecycle
 
+    seen: list[str] = []
     dr = _run_with(
         "double_random_draw",
-        {"department": "危险化学品监管科", "units": 12, "kind": "专项治理", "public_value": "123"},
+        {"department": "危险化学品监管科", "units": 12, "kind": "专项治理"},
         "批准",
+        seen=seen,
     )
     assert str(dr.state).endswith("success")
+    # Before anyone could enter the value, the commitment was on the public site.
+    [page] = seen
+    assert "已公布承诺，待抽取" in page and "演示随机源" in page
     with registry_loaded.connect() as conn:
         [row] = conn.execute(select(db.draw)).all()
         rec = lifecycle.record(conn, row.draw_id).to_json()
         assert audit.verify(conn).first_broken is None
     assert rec["status"] == "approved" and rec["decision"]["by"] == "王建国（分管副局长）"
+    assert rec["commitment"] in page and rec["secret"] not in page
     assert len(rec["targets"]) == 12 and all(len(t["members"]) >= 2 for t in rec["teams"])
     # Each moment is when it happened: the leader answered after the draw, mail went after.
     with registry_loaded.connect() as conn:

@@ -38,6 +38,7 @@ ENV_ADDITIONS = {
         "_AIRFLOW_WWW_USER_PASSWORD",
         "_AIRFLOW_WWW_USER_EMAIL",
         "CONNECTION_CHECK_MAX_COUNT",
+        "BUSINESS_DB_OWNER_URL",  # the migrations act as the business database's owner
     },
     "airflow-worker": {"DUMB_INIT_SETSID"},
     "airflow-cli": {"CONNECTION_CHECK_MAX_COUNT"},
@@ -187,7 +188,7 @@ def test_the_init_service_creates_the_business_database_and_runs_both_migrations
     steps = [
         "ensure_business_db.py",
         "airflow db migrate",
-        "shuangsui migrate",
+        'shuangsui --db "$$BUSINESS_DB_OWNER_URL" migrate',
         "airflow users create",
     ]
     positions = [script.find(s) for s in steps]
@@ -200,6 +201,130 @@ def test_the_init_service_creates_the_business_database_and_runs_both_migrations
         [bash, "-n", "-c", script.replace("$$", "$")], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+ROLES_SQL = ROOT / "sql" / "initdb" / "shuangsui_roles.sql"
+
+
+def _roles_defaults() -> dict[str, str]:
+    """The names sql/initdb/shuangsui_roles.sql uses unless psql -v gives others."""
+    return dict(re.findall(r"^\\set (\w+) (\S+)$", ROLES_SQL.read_text(encoding="utf-8"), re.M))
+
+
+def test_the_application_does_not_own_the_business_database_the_migrations_do(services, env):
+    """The roles of docs/operations.md: postgres makes them on a new volume; the migrations
+    run as the owner; every service logs in as the application's role."""
+    mounts = _mounts(services["postgres"])
+    initdb = [c for c in mounts if c.startswith("/docker-entrypoint-initdb.d/")]
+    assert [mounts[c] for c in initdb] == [("./sql/initdb/shuangsui_roles.sql", "ro")]
+    assert initdb[0].endswith(".sql")
+    names = _roles_defaults()
+    app, owner_url = (
+        _url(env["SHUANGSUI_DB_URL"]),
+        _url(services["airflow-init"]["environment"]["BUSINESS_DB_OWNER_URL"]),
+    )
+    meta = _url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    assert (app.username, app.database) == (names["app"], names["database"])
+    assert owner_url.database == app.database and owner_url.host == app.host
+    assert owner_url.username == meta.username  # the superuser, acting as the owner:
+    assert owner_url.query["options"] == f"-c role={names['owner']}"
+    assert names["owner"] != app.username
+    # Only airflow-init has the owner's URL.
+    for name, svc in services.items():
+        if name != "airflow-init":
+            assert "BUSINESS_DB_OWNER_URL" not in (svc.get("environment") or {}), name
+
+
+def _psql() -> str:
+    psql = shutil.which("psql")
+    if not (PG_URL and psql):
+        if os.environ.get("CI"):
+            pytest.fail("CI must test the roles: set SHUANGSUI_TEST_PG_URL, install psql")
+        pytest.skip("PostgreSQL or psql not available")
+    return psql
+
+
+def test_the_roles_script_leaves_the_application_only_reading_and_appending_the_audit_trail():
+    """sql/initdb/shuangsui_roles.sql on the test server (names tagged), then the migrations
+    as the owner, as airflow-init runs them; the application's role can record events but
+    not remove, empty, rewrite or drop them, nor switch off the triggers. Also on a database
+    made before the roles (owned by the application): the script, run by hand, moves it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from shuangsui import audit, db
+
+    psql = _psql()
+    server = make_url(PG_URL)
+    tag = uuid.uuid4().hex[:8]
+    owner, app = f"shuangsui_owner_{tag}", f"shuangsui_app_{tag}"
+    fresh, old = f"shuangsui_fresh_{tag}", f"shuangsui_old_{tag}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    conn_args = [f"--host={server.host}", f"--port={server.port or 5432}"]
+    conn_args += [f"--username={server.username}", f"--dbname={server.database}"]
+
+    def roles_sql(database):
+        run = subprocess.run(
+            [psql, *conn_args, "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", str(ROLES_SQL)]
+            + ["-v", f"owner={owner}", "-v", f"app={app}", "-v", f"database={database}"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PGPASSWORD": server.password or ""},
+        )
+        assert run.returncode == 0, run.stderr
+
+    def url(database, user=None, role=None):
+        u = server.set(database=database, username=user or server.username)
+        if role:
+            u = u.set(query={"options": f"-c role={role}"})
+        return u.render_as_string(hide_password=False)
+
+    try:
+        roles_sql(fresh)
+        roles_sql(fresh)  # idempotent: it runs again on an existing stack
+        db.upgrade(url(fresh, role=owner))
+        with admin.connect() as c:
+            c.execute(text(f'ALTER ROLE "{app}" PASSWORD :p'), {"p": "pw" + tag})
+        # before the roles: made and migrated as the application's role; then the script
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{old}" OWNER "{app}"'))
+        db.upgrade(url(old, user=app))
+        roles_sql(old)
+        db.upgrade(url(old, role=owner))
+        for database in (fresh, old):
+            eng = create_engine(server.set(database=database, username=app, password="pw" + tag))
+            with eng.begin() as c:
+                audit.record(c, "test.event", {"n": 1})
+                c.execute(text("UPDATE checklist_item SET subject = subject"))
+                c.execute(text("SELECT count(*) FROM enterprise")).scalar_one()
+            for sql in (
+                "TRUNCATE audit_event",
+                "DELETE FROM audit_event",
+                "UPDATE audit_event SET actor = 'mallory'",
+                "ALTER TABLE audit_event DISABLE TRIGGER USER",
+                "DROP TABLE audit_event",
+                "UPDATE alembic_version SET version_num = '0001'",
+            ):
+                denied = pytest.raises(DBAPIError, match="permission denied|must be owner")
+                with denied, eng.begin() as c:
+                    c.execute(text(sql))
+            with eng.connect() as c:
+                owners = set(
+                    c.execute(
+                        text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")
+                    ).scalars()
+                )
+                assert owners == {owner}, (database, owners)
+                assert audit.verify(c).first_broken is None
+            eng.dispose()
+    finally:
+        with admin.connect() as c:
+            for database in (fresh, old):
+                c.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            for role in (app, owner):
+                c.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
 
 
 # --------------------------------------------------------------------------- the image

@@ -61,6 +61,7 @@ def test_a_unit_drawn_this_year_is_left_out_of_the_next_draw(loaded):
     first = lifecycle.perform(
         loaded, lifecycle.commit(loaded, spec(units=200), origin="a", now=NOW), now=NOW
     ).to_json()
+    lifecycle.decide(loaded, first["draw_id"], approved=True, by="王建国（分管副局长）", now=NOW)
     second = lifecycle.perform(
         loaded, lifecycle.commit(loaded, spec(units=200), origin="b", now=NOW), now=NOW
     ).to_json()

@@ -292,8 +292,14 @@ def test_a_committed_draw_checks_only_the_commitment_stage(published):
     v = verify.verify_record(save(folder, rec))
     assert v.ok and v.status == "committed"
     names = [c.name for c in v.checks]
-    assert "targets" not in names and names[-1] == "stage"
+    assert "targets" not in names and names[-1] == "targets and teams"
     assert "secret is not published yet" in v.checks[1].detail
+    # the commitment cannot be opened nor the draw re-computed yet: not a bare MATCH
+    assert {c.name for c in v.not_checked()} == {"commitment", "targets and teams"}
+    assert v.lines()[-2:] == [
+        "not checked: commitment, targets and teams — see the SKIP and PART lines",
+        "PARTIAL MATCH",
+    ]
 
 
 def test_a_commitment_file_verifies_its_pool_and_roster(published):
@@ -327,11 +333,69 @@ def test_without_the_roster_the_teams_are_skipped_not_failed(published):
     folder, _ = published
     (folder / "roster.csv").unlink()
     v = verify.verify_record(folder / "record.json")
-    assert v.ok
+    assert v.ok and not v.complete
     assert {c.name for c in v.checks if c.skipped} == {"roster snapshot", "teams"}
+    rules = next(c for c in v.checks if c.name == "team rules (R2, R3)")
+    assert not rules.skipped and "qualifications and conflicts" in rules.unchecked
     # but a roster asked for by name must be there
     v = verify.verify_record(folder / "record.json", roster_path=folder / "nowhere.csv")
     assert not v.ok and "cannot read" in failed(v)["roster snapshot"]
+
+
+def test_a_record_verified_without_the_roster_says_skip_not_a_bare_match(published, capsys):
+    """What could not be checked is never reported as matching: SKIP lines that say why,
+    and PARTIAL MATCH, exit 0 (nothing checked differs)."""
+    from shuangsui import cli
+
+    folder, _ = published
+    (folder / "roster.csv").unlink()
+    assert cli.main(["verify", str(folder / "record.json")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "MATCH" not in lines and lines[-1] == "PARTIAL MATCH"
+    assert lines[-2] == (
+        "not checked: roster snapshot, teams, team rules (R2, R3) (in part) "
+        "— see the SKIP and PART lines"
+    )
+    by_name = {line.split(":", 1)[0][6:]: line for line in lines[:-2]}
+    assert by_name["roster snapshot"].startswith("SKIP  roster snapshot: not checked: roster.csv")
+    assert "not found beside the record" in by_name["roster snapshot"]
+    assert by_name["teams"].startswith("SKIP  teams: not re-computed: no roster snapshot")
+    assert by_name["team rules (R2, R3)"].startswith("PART  team rules (R2, R3): 6 teams:")
+    assert by_name["team rules (R2, R3)"].endswith(
+        "not checked: qualifications and conflicts of interest (no roster snapshot)"
+    )
+    assert all(line.startswith("PASS  ") for n, line in by_name.items() if n in ("targets", "seed"))
+    # with the roster, every check is made: a bare MATCH
+    (folder / "roster.csv").write_text(
+        draw.roster_snapshot(
+            sample_roster(), {("ZF001", sample_pool()[1].uscc), ("ZF004", sample_pool()[3].uscc)}
+        ),
+        encoding="utf-8",
+        newline="\n",
+    )
+    assert cli.main(["verify", str(folder / "record.json")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "MATCH" and not any(line.startswith(("SKIP", "PART")) for line in lines)
+
+
+def test_a_recusal_replayed_without_the_roster_is_checked_in_part(published):
+    folder, rec = published
+    team = rec["teams"][0]
+    uscc, leaving = team["uscc"], team["members"][1]
+    rec["recusals"] = [
+        {"uscc": uscc, "inspector_id": leaving, "decision": "approved", "replacement": "ZF014"}
+    ]
+    rec["current_teams"][0] = {
+        "uscc": uscc,
+        "lead": team["members"][0],
+        "members": [team["members"][0], "ZF014"],
+    }
+    (folder / "roster.csv").unlink()
+    v = verify.verify_record(save(folder, rec))
+    check = next(c for c in v.checks if c.name == "recusals (R3)")
+    assert v.ok and check.ok and "next in rank order (no roster snapshot)" in check.unchecked
+    assert check.line().startswith("PART  recusals (R3): 1 approved recusal(s) of 1")
+    assert "recusals (R3) (in part)" in v.lines()[-2] and v.lines()[-1] == "PARTIAL MATCH"
 
 
 def test_previous_inspectors_in_the_record_are_part_of_the_draw(tmp_path):
@@ -512,3 +576,43 @@ def test_the_plain_python_script_in_the_docs_agrees(published):
         check=True,
     ).stdout
     assert out.rstrip().endswith("MISMATCH")
+
+
+def test_the_plain_python_teams_script_in_the_docs_agrees(tmp_path):
+    """The teams script of docs/draw-algorithm.md re-draws the teams with the roster: it
+    agrees with the package on caps, conflicts and previous teams, and sees a swap."""
+    import subprocess
+    import sys
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "draw-algorithm.md").read_text("utf-8")
+    script = doc.split("<!-- plain-verify-teams -->", 1)[1].split("```python\n", 1)[1]
+    script = script.split("```")[0]
+
+    def run(folder, *files):
+        (folder / "check_teams.py").write_text(script, encoding="utf-8")
+        return subprocess.run(
+            [sys.executable, "check_teams.py", "record.json", *files],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+
+    plain = write_draw(tmp_path / "plain", n=10, team_size=3)
+    first = plain["teams"][0]
+    cases = {
+        "plain": plain,
+        "previous": write_draw(
+            tmp_path / "previous", n=10, team_size=3, previous={first["uscc"]: first["members"]}
+        ),
+        "no conflicts": write_draw(tmp_path / "no conflicts", conflicts=set()),
+    }
+    for name, rec in cases.items():
+        assert rec["status"] == "approved" and rec["teams"], name
+        assert verify.verify_record(tmp_path / name / "record.json").complete, name
+        assert run(tmp_path / name) == ["roster", "hash", "True", "teams", "MATCH"], name
+    assert cases["previous"]["teams"][0] != first  # the previous team made a difference
+    folder, rec = tmp_path / "plain", cases["plain"]
+    rec["teams"][3]["members"].reverse()
+    save(folder, rec)
+    assert run(folder, "pool.csv", "roster.csv")[-1] == "MISMATCH"

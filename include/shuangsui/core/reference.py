@@ -34,6 +34,7 @@ class DrawStatus(StrEnum):
     REFUSED = "refused"  # the pool could not meet a rule: nothing drawn
     APPROVED = "approved"  # the 分管领导 approved: notices go out
     REJECTED = "rejected"  # the 分管领导 rejected: closed, a re-draw is a new draw
+    ABANDONED = "abandoned"  # committed, never drawn (作废): the secret is revealed
     NOTIFIED = "notified"
     IN_PROGRESS = "in_progress"
     CLOSED = "closed"
@@ -44,6 +45,11 @@ class DrawStatus(StrEnum):
 ISSUED = (DrawStatus.APPROVED, DrawStatus.NOTIFIED, DrawStatus.IN_PROGRESS, DrawStatus.CLOSED)
 # Drawn and not rejected or refused: count toward a unit's yearly frequency (第七条(四)).
 LIVE = (DrawStatus.DRAWN, *ISSUED)
+# Not yet decided: committed and waiting for its public value, or drawn and waiting for
+# the 分管领导. At most one per (year, 科室, kind) at a time (no shopping for an outcome).
+UNDECIDED = (DrawStatus.COMMITTED, DrawStatus.DRAWN)
+# Holding a round of the annual plan: undecided or approved (a round is drawn once).
+HOLDS_ROUND = (DrawStatus.COMMITTED, *LIVE)
 # A team exists that an inspector may still be recused from.
 RECUSABLE = (DrawStatus.DRAWN, DrawStatus.APPROVED, DrawStatus.NOTIFIED, DrawStatus.IN_PROGRESS)
 # The secret is published (the seed revealed): every status after committed.

@@ -56,8 +56,13 @@ def commitment(secret: str) -> str:
     return sha256_hex(secret)
 
 
-def seed(secret: str, public_value: str = "") -> str:
-    """The draw's seed: the secret mixed with a public random value (RFC 3797's idea)."""
+def seed(secret: str, public_value: str = "", source_id: str | None = None) -> str:
+    """The draw's seed: the secret mixed with a public random value (RFC 3797's idea).
+    A two-phase draw names its future source at commit: SHA-256(secret|source id|value);
+    a draw committed with its value already given (before sources existed):
+    SHA-256(secret|value)."""
+    if source_id:
+        return sha256_hex(f"{secret}|{source_id}|{public_value}")
     return sha256_hex(f"{secret}|{public_value}")
 
 

@@ -17,15 +17,16 @@ import subprocess
 from dataclasses import asdict
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from shuangsui import __version__, audit, config, db
 from shuangsui.core.clock import utcnow
 from shuangsui.core.hashing import json_sha256, sha256_hex
-from shuangsui.core.reference import DEPARTMENT_CODES, DrawStatus
+from shuangsui.core.reference import DEPARTMENT_CODES, HOLDS_ROUND, UNDECIDED, DrawStatus
 from shuangsui.draw import algorithm as draw
 from shuangsui.draw import plan as plans
 from shuangsui.draw import record as records
+from shuangsui.draw import sources
 from shuangsui.draw.pool import pool_units, previous_inspectors, roster_as_of
 from shuangsui.draw.record import DrawRecord
 from shuangsui.draw.spec import Spec
@@ -67,6 +68,17 @@ def commit(
         ).scalar()
         if existing:
             return existing
+        lock_department(conn, spec.department, spec.year)
+        _refuse_a_second_open_draw(conn, spec)
+        source = (
+            sources.name_source(
+                spec.source,
+                now,
+                dt.date.fromisoformat(spec.source_date) if spec.source_date else None,
+            )
+            if spec.source
+            else None
+        )
         if (
             spec.redraw_of
             and conn.execute(
@@ -99,9 +111,12 @@ def commit(
             "roster_sha256": roster_hash,
             "code_version": code_version(),
             "commitment": draw.commitment(secret),
-            "public_value": spec.public_value,
             "committed_at": now.isoformat() + "Z",
         }
+        if source:  # two-phase: the value is not known yet, only where it will come from
+            pre["public_source"] = source
+        else:  # a draw whose public value was given at commit
+            pre["public_value"] = spec.public_value
         _write(folder / "commitment.json", json.dumps(pre, ensure_ascii=False, indent=2))
         conn.execute(
             db.draw.insert().values(
@@ -118,7 +133,8 @@ def commit(
                 roster_sha256=roster_hash,
                 commitment=pre["commitment"],
                 secret=secret,
-                public_value=spec.public_value,
+                public_value="" if source else spec.public_value,
+                public_source=json.dumps(source, ensure_ascii=False) if source else None,
                 code_version=pre["code_version"],
                 folder=str(folder),
                 created_at=now,
@@ -151,6 +167,11 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
         row = records.load(conn, draw_id)
         if row.status != DrawStatus.COMMITTED:
             return row
+        if row.public_source and row.value_entered_at is None:
+            raise draw.DrawRefused(
+                f"draw {draw_id}: the value of {row.public_source['label']} is not entered yet"
+            )
+        lock_department(conn, row.department, row.year)
         folder = row.folder
         pool_text = (folder / "pool.csv").read_text(encoding="utf-8")
         roster_text = (folder / "roster.csv").read_text(encoding="utf-8")
@@ -163,7 +184,7 @@ def perform(engine: Engine, draw_id: str, *, now: dt.datetime, actor: str = "dra
         params = row.params
         units = draw.parse_pool(pool_text)
         roster, conflicts = draw.parse_roster(roster_text)
-        seed = draw.seed(row.secret, row.public_value)
+        seed = draw.seed(row.secret, row.public_value, (row.public_source or {}).get("id"))
         on = dt.date.fromisoformat(params["inspection_date"])
         previous: dict[str, set[str]] = {}
         try:
@@ -325,4 +346,141 @@ def decide(
                 entity_key=draw_id,
                 now=max(now, utcnow()),
             )
+        return write_record(conn, draw_id)
+
+
+def lock_department(conn: Connection, department: str, year: int) -> None:
+    """Serialize, until this transaction ends, whatever reads a 科室's pool or writes its
+    selection for a year (第七条(四): parallel draws must not both take a unit whose yearly
+    frequency allows one more): an advisory lock on PostgreSQL; on SQLite a write that
+    takes the database's write lock at once. Other 科室 are not held up on PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+            {"k": f"shuangsui.draw/{year}/{department}"},
+        )
+    else:
+        conn.execute(text("UPDATE draw SET status = status WHERE 0"))
+
+
+def _refuse_a_second_open_draw(conn: Connection, spec: Spec) -> None:
+    """No shopping for an outcome: while a draw of a 科室 is undecided, no second one of
+    the same kind; a round of the annual plan is drawn once — unless the new draw is a
+    re-draw naming the old one. And while a draw of the 科室 waits for its public value,
+    its pool may not be frozen again by another (the two would overlap)."""
+    d = db.draw.c
+    rows = conn.execute(
+        select(d.draw_id, d.status, d.kind, d.round).where(
+            d.year == spec.year, d.department == spec.department, d.status.in_(HOLDS_ROUND)
+        )
+    ).all()
+    for r in rows:
+        if spec.redraw_of == r.draw_id:
+            continue
+        if r.status == DrawStatus.COMMITTED:
+            raise draw.DrawRefused(
+                f"{spec.department}的抽查任务 {r.draw_id} 已公布承诺、待抽取；须待其抽取或"
+                "作废后再发起新的抽取 (a draw of this 科室 is committed and not drawn yet)"
+            )
+        if spec.round is not None and r.round == spec.round:
+            clash = True
+        else:
+            clash = spec.round is None and r.kind == spec.kind and r.status in UNDECIDED
+        if clash:
+            raise draw.DrawRefused(
+                f"{spec.year}年{spec.department}已有抽查任务 {r.draw_id}（{r.status}）："
+                "同一轮次只抽取一次，同一类型须待前一项决定后再抽取；重新抽取须写明原任务"
+                "编号和理由 (one draw per plan round; one undecided draw per kind; a re-draw "
+                "names the old one)"
+            )
+
+
+def enter_value(
+    engine: Engine,
+    draw_id: str,
+    *,
+    value: str,
+    entered_by: str,
+    confirmed_by: str,
+    entered_at: dt.datetime,
+    now: dt.datetime | None = None,
+) -> DrawRecord:
+    """The public source's announced value, entered by one person and confirmed by
+    another, after the source's draw time. Entering twice keeps the first value."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        row = records.load(conn, draw_id)
+        source = row.public_source
+        if source is None:
+            raise draw.DrawRefused(f"draw {draw_id} names no public source")
+        if row.value_entered_at is not None or row.status != DrawStatus.COMMITTED:
+            return row
+        if confirmed_by == entered_by:
+            raise draw.DrawRefused(
+                f"公开随机数须由另一人核对确认，录入人 {entered_by} 不能自行确认 "
+                "(the value must be confirmed by a second person)"
+            )
+        due = dt.datetime.fromisoformat(source["due_at"].rstrip("Z"))
+        if entered_at < due:
+            raise draw.DrawRefused(
+                f"{source['label']}尚未开奖（{source['due_at']}），不能录入 "
+                "(the source's value is not public yet)"
+            )
+        canonical = sources.check_value(source, value)
+        conn.execute(
+            db.draw.update()
+            .where(db.draw.c.draw_id == draw_id)
+            .values(
+                public_value=canonical,
+                value_entered_at=entered_at,
+                value_entered_by=entered_by,
+                value_confirmed_by=confirmed_by,
+            )
+        )
+        audit.record(
+            conn,
+            "draw.value_entered",
+            {
+                "draw_id": draw_id,
+                "source": source["id"],
+                "value": canonical,
+                "entered_at": entered_at.isoformat() + "Z",
+                "entered_by": entered_by,
+                "confirmed_by": confirmed_by,
+            },
+            actor=entered_by,
+            entity="draw",
+            entity_key=draw_id,
+            now=max(now, utcnow()),
+        )
+        return records.load(conn, draw_id)
+
+
+def abandon(
+    engine: Engine, draw_id: str, *, reason: str, by: str, now: dt.datetime | None = None
+) -> DrawRecord:
+    """Abandon (作废) a committed draw that will never be drawn (its source held no draw,
+    or the draw is no longer needed): the commitment stays public, marked 已作废 with the
+    reason, and its secret is revealed so anyone sees it was not used."""
+    now = now or utcnow()
+    if not reason.strip():
+        raise draw.DrawRefused("作废须写明理由 (an abandonment must say why)")
+    with engine.begin() as conn:
+        row = records.load(conn, draw_id)
+        if row.status != DrawStatus.COMMITTED:
+            return row
+        conn.execute(
+            db.draw.update()
+            .where(db.draw.c.draw_id == draw_id, db.draw.c.status == DrawStatus.COMMITTED)
+            .values(status=DrawStatus.ABANDONED, abandoned_reason=reason)
+        )
+        audit.record(
+            conn,
+            "draw.abandoned",
+            {"draw_id": draw_id, "reason": reason, "secret": row.secret},
+            actor=by,
+            entity="draw",
+            entity_key=draw_id,
+            now=now,
+        )
         return write_record(conn, draw_id)

@@ -95,6 +95,11 @@ class DrawRecord:
     redraw_of: str | None
     redraw_reason: str | None
     refusal: str | None
+    public_source: dict[str, Any] | None  # named at commit (two-phase draws)
+    value_entered_at: dt.datetime | None
+    value_entered_by: str | None
+    value_confirmed_by: str | None
+    abandoned_reason: str | None
     targets: tuple[Selection, ...]
     assignments: tuple[Assignment, ...]  # in the order they were made
     recusals: tuple[Recusal, ...]  # in the order they were requested
@@ -140,7 +145,18 @@ class DrawRecord:
             "pool": {"sha256": self.pool_sha256, "size": self.pool_size, "snapshot": "pool.csv"},
             "roster": {"sha256": self.roster_sha256, "snapshot": "roster.csv"},
             "commitment": self.commitment,
+            "public_source": self.public_source,
             "public_value": self.public_value,
+            "public_value_entry": {
+                "at": iso_utc(self.value_entered_at),
+                "by": self.value_entered_by,
+                "confirmed_by": self.value_confirmed_by,
+            }
+            if self.public_source
+            else None,
+            "abandoned_reason": self.abandoned_reason,
+            "committed_at": iso_utc(self.created_at),
+            "drawn_at": iso_utc(self.drawn_at),
             "secret": self.secret if self.status != DrawStatus.COMMITTED else None,
             "seed": self.seed,
             "targets": [
@@ -242,6 +258,11 @@ def load(conn: Connection, draw_id: str, previous: dict[str, set[str]] | None = 
         redraw_of=row.redraw_of,
         redraw_reason=row.redraw_reason,
         refusal=row.refusal,
+        public_source=json.loads(row.public_source) if row.public_source else None,
+        value_entered_at=row.value_entered_at,
+        value_entered_by=row.value_entered_by,
+        value_confirmed_by=row.value_confirmed_by,
+        abandoned_reason=row.abandoned_reason,
         targets=targets,
         assignments=assignments,
         recusals=recusals,

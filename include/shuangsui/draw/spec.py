@@ -27,7 +27,11 @@ class Spec:
     key_share: float = 0.5
     team_size: int = 2
     industries: list[str] = field(default_factory=list)
-    public_value: str = ""
+    public_value: str = ""  # only for a draw given its value at commit (no source)
+    # The future public random source (draw/sources.py) and, optionally, the China day of
+    # its draw; None: a value given at commit (public_value).
+    source: str | None = None
+    source_date: str | None = None
     inspection_date: str | None = None
     allow_shortfall: bool = False
     max_per_inspector: int | None = None
@@ -71,6 +75,8 @@ def specs_for_run(
     )
     common = {
         "public_value": params.get("public_value") or "",
+        "source": params.get("source") or None,
+        "source_date": params.get("source_date") or None,
         "inspection_date": inspection,
         "allow_shortfall": bool(params.get("allow_shortfall")),
         "max_per_inspector": params.get("max_per_inspector"),

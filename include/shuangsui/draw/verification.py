@@ -1,4 +1,5 @@
-"""The report of a verification (验证结果): one Check per fact, then MATCH or MISMATCH."""
+"""The report of a verification (验证结果): one Check per fact, then MATCH, PARTIAL MATCH
+(some facts could not be checked, and the report says which and why) or MISMATCH."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ class Check:
     name: str
     ok: bool
     detail: str
-    skipped: bool = False  # could not be checked (a file is missing)
+    skipped: bool = False  # could not be checked at all (a file is missing): detail says why
+    unchecked: str = ""  # the part that could not be checked, and why; "" if none
 
     def line(self) -> str:
-        mark = "SKIP" if self.skipped else ("PASS" if self.ok else "FAIL")
-        return f"{mark}  {self.name}: {self.detail}"
+        """FAIL, SKIP (not checked), PART (passed as far as it could be checked) or PASS."""
+        if not self.ok:
+            return f"FAIL  {self.name}: {self.detail}"
+        if self.skipped:
+            return f"SKIP  {self.name}: {self.detail}"
+        if self.unchecked:
+            return f"PART  {self.name}: {self.detail}; not checked: {self.unchecked}"
+        return f"PASS  {self.name}: {self.detail}"
 
 
 @dataclass
@@ -27,21 +35,45 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        """True when every check passed (skipped checks do not fail a draw)."""
+        """True when no check failed (skipped checks do not fail a draw; see `complete`)."""
         return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def complete(self) -> bool:
+        """True when every check passed in full: nothing skipped, nothing left unchecked."""
+        return self.ok and not self.not_checked()
 
     def failed(self) -> list[Check]:
         return [c for c in self.checks if not c.ok]
 
+    def not_checked(self) -> list[Check]:
+        """The checks skipped or done in part, whose lines say why."""
+        return [c for c in self.checks if c.skipped or c.unchecked]
+
+    def outcome(self) -> str:
+        """MISMATCH if a check failed; MATCH only if every check was made in full; else
+        PARTIAL MATCH: what was checked matches, the rest could not be checked."""
+        if not self.ok:
+            return "MISMATCH"
+        return "PARTIAL MATCH" if self.not_checked() else "MATCH"
+
     def lines(self) -> list[str]:
-        """One line per check, then MATCH or MISMATCH: what `shuangsui verify` prints."""
-        return [c.line() for c in self.checks] + ["MATCH" if self.ok else "MISMATCH"]
+        """What `shuangsui verify` prints: one line per check, then the outcome (MATCH,
+        PARTIAL MATCH after a line naming what was not checked, or MISMATCH)."""
+        out = [c.line() for c in self.checks]
+        partly = self.not_checked()
+        if self.ok and partly:
+            names = ", ".join(c.name + (" (in part)" if c.unchecked else "") for c in partly)
+            out.append(f"not checked: {names} — see the SKIP and PART lines")
+        return [*out, self.outcome()]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
-    def add(self, name: str, ok: bool, detail: str, skipped: bool = False) -> Check:
-        c = Check(name, ok, detail, skipped)
+    def add(
+        self, name: str, ok: bool, detail: str, skipped: bool = False, unchecked: str = ""
+    ) -> Check:
+        c = Check(name, ok, detail, skipped, unchecked)
         self.checks.append(c)
         return c
 

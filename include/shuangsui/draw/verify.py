@@ -116,11 +116,12 @@ def verify_record(
     roster, conflicts = _check_roster(v, rec, Path(roster_path) if roster_path else None, folder)
     if v.status == "committed":
         v.add(
-            "stage",
+            "targets and teams",
             True,
             "the draw is committed, not drawn: the secret is not published "
             "yet, so targets and teams cannot be re-computed; verify again "
             "once it is drawn",
+            skipped=True,
         )
         return v
     targets = _check_targets(v, rec, units, seed)
@@ -172,15 +173,21 @@ def _check_seed(v: Verification, rec: dict) -> str | None:
             )
         return seed_rec
     public_value = rec.get("public_value") or ""
+    source_id = (rec.get("public_source") or {}).get("id")
     # The draw is re-computed from the committed secret, whatever seed the record shows.
-    seed = draw.seed(secret, public_value)
+    seed = draw.seed(secret, public_value, source_id)
+    how = (
+        f"SHA-256(secret|{source_id}|{public_value})"
+        if source_id
+        else f"SHA-256(secret|public value {public_value!r})"
+    )
     v.add(
         "seed",
         seed == seed_rec,
-        f"SHA-256(secret|public value {public_value!r}) = {short(seed)}"
+        f"{how} = {short(seed)}"
         if seed == seed_rec
-        else f"SHA-256(secret|public value {public_value!r}) is {seed}, the record says "
-        f"{seed_rec}; the draw is re-computed with {short(seed)}",
+        else f"{how} is {seed}, the record says {seed_rec}; the draw is re-computed with "
+        f"{short(seed)}",
     )
     return seed
 
@@ -241,7 +248,8 @@ def _check_roster(v: Verification, rec: dict, roster_file: Path | None, folder: 
             v.add(
                 "roster snapshot",
                 True,
-                f"not checked: {roster_file.name} not found beside the record",
+                f"not checked: {roster_file.name} not found beside the record (give it "
+                f"with --roster to check it and the teams)",
                 skipped=True,
             )
             return None, None

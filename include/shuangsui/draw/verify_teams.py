@@ -117,7 +117,13 @@ def check_teams(
             on,
         )
     if roster is None:
-        v.add("teams", True, "not re-computed: no roster snapshot", skipped=True)
+        v.add(
+            "teams",
+            True,
+            "not re-computed: no roster snapshot (the inspectors and their conflicts, "
+            "回避关系, are needed to draw the teams again)",
+            skipped=True,
+        )
     elif targets is None:
         refused_early = v.status == "refused" and any(
             c.name == "targets" and c.ok for c in v.checks
@@ -169,18 +175,20 @@ def check_teams(
         problems = _team_problems(
             "team", recorded, by_id, units_by_uscc, conflicts, on
         ) + _team_problems("current team", current, by_id, units_by_uscc, conflicts, on)
-        scope = (
-            ""
-            if roster is not None
-            else " (size only: without the roster, conflicts and qualifications are unknown)"
-        )
+        if roster is not None:
+            passed = (
+                f"{len(recorded)} teams: each at least 2 distinct qualified inspectors, "
+                f"none with a conflict of interest"
+            )
+        else:
+            passed = f"{len(recorded)} teams: each at least 2 distinct inspectors"
         v.add(
             "team rules (R2, R3)",
             not problems,
-            summary(problems)
-            if problems
-            else f"{len(recorded)} teams: each at least 2 distinct qualified inspectors, "
-            f"none with a conflict of interest{scope}",
+            summary(problems) if problems else passed,
+            unchecked=""
+            if roster is not None
+            else "qualifications and conflicts of interest (no roster snapshot)",
         )
     recusals = rec.get("recusals") or []
     if recusals or current:
@@ -276,17 +284,17 @@ def _check_recusals(
         if lead.get(uscc) == leaving:
             lead[uscc] = repl  # the replacement takes the leaving role
     if recusals:
+        why = "no roster snapshot" if by_id is None else "no seed, inspection date or cap"
         v.add(
             "recusals (R3)",
             not problems,
             summary(problems)
             if problems
             else f"{approved} approved recusal(s) of {len(recusals)}, each replacement "
-            + (
-                "the next eligible inspector in rank order"
-                if exact
-                else "new to the team (eligibility not checked without the roster)"
-            ),
+            + ("the next eligible inspector in rank order" if exact else "new to the team"),
+            unchecked=""
+            if exact or not approved
+            else f"that each replacement is eligible and the next in rank order ({why})",
         )
     if current:
         _check_current(v, current, now, lead, seed, approved)

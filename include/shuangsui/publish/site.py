@@ -23,6 +23,8 @@ What is published, and what never is (R10):
 The output is deterministic (same data, same bytes): no build time is printed, everything is
 sorted, and files are only rewritten when their bytes change. SHA256SUMS lists every file;
 a rebuild removes the files an earlier build listed and this one no longer produces.
+The one exception is the audit trail's head (publish.audit_heads): a build whose head is new
+appends it, with its build time, to audit/heads.jsonl, which keeps every earlier line.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Connection, Engine, and_, func, select
 
-from shuangsui import config, db
+from shuangsui import audit, config, db
 from shuangsui.core.clock import china_date, china_time, parse_utc, to_utc_naive
 from shuangsui.core.hashing import sha256_bytes
 from shuangsui.core.reference import ISSUED, DrawStatus
 from shuangsui.documents.chinese import chinese_date
 from shuangsui.draw import record
 from shuangsui.draw.record import DrawRecord, Selection
+from shuangsui.publish import audit_heads, commitments
 from shuangsui.publish.open_data import DATASETS, data_files, updated_on
 from shuangsui.publish.privacy import (
     MANIFEST,
@@ -58,6 +61,7 @@ STATUS_ZH = {
     DrawStatus.REFUSED: "未能抽取",
     DrawStatus.APPROVED: "已批准",
     DrawStatus.REJECTED: "未获批准（另行抽取）",
+    DrawStatus.ABANDONED: "已作废",
     DrawStatus.NOTIFIED: "已通知",
     DrawStatus.IN_PROGRESS: "检查中",
     DrawStatus.CLOSED: "已办结",
@@ -107,6 +111,8 @@ class SiteData:
     pending: dict[tuple[str, str], str | None] = field(default_factory=dict)
     draws: list[dict] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # draws/<id>/... to copy
+    audit_head: dict | None = None  # the audit chain's head, as this build publishes it
+    heads: list[str] = field(default_factory=list)  # audit/heads.jsonl lines published before
 
     @property
     def latest(self) -> list[dict]:
@@ -139,6 +145,7 @@ def load(engine: Engine, now: dt.datetime) -> SiteData:
         ).scalars()
         records = [record.load(conn, draw_id) for draw_id in ids]
         names = _unit_names(conn)
+        data.audit_head = {**audit.head(conn), "published_at": audit_heads.published_at(now)}
     for rec in records:
         data.draws.append(_draw_view(data, rec, names))
     data.draws.sort(key=lambda x: (x["sort_key"], x["draw_id"]), reverse=True)
@@ -231,6 +238,11 @@ def _draw_view(data: SiteData, rec: DrawRecord, names: dict[str, str]) -> dict:
         "pool_key": (pre.get("pool") or {}).get("key"),
         "commitment": rec.commitment,
         "public_value": rec.public_value if public else None,
+        "public_source": rec.public_source,
+        "value_entry": {"by": rec.value_entered_by, "confirmed_by": rec.value_confirmed_by}
+        if public
+        else None,
+        "abandoned_reason": rec.abandoned_reason,
         "secret": secret,
         "seed": seed,
         "params": rec.params if public else None,
@@ -347,7 +359,8 @@ def render(data: SiteData) -> dict[str, bytes]:
     env = environment()
     out: dict[str, bytes] = {}
     latest = data.latest
-    common = {"bureau": data.bureau, "draws": data.draws}
+    heads = audit_heads.extend(data.heads, data.audit_head)
+    common = {"bureau": data.bureau, "draws": data.draws, "audit_head": audit_heads.current(heads)}
 
     def page(template: str, path: str, **ctx) -> None:
         root = "../" * path.count("/")
@@ -381,11 +394,15 @@ def render(data: SiteData) -> dict[str, bytes]:
     page("verify.html.j2", "verify.html", check_py=check_py.decode("utf-8"))
     out["check.py"] = check_py
     out.update(data.files)
+    out.update(audit_heads.files(heads))
     for name in ("site.css", "site.js"):
         out[f"assets/{name}"] = (STATIC / name).read_bytes()
     out["assets/search-index.js"] = _search_index(latest)
 
     out.update(data_files(latest, data.draws, publisher=data.bureau["name"]))
+    out.update(
+        commitments.files(data.draws, data.bureau["name"], data.bureau.get("site_url") or "")
+    )
     sums = {name: sha256_bytes(out[f"data/{name}"]) for ds in DATASETS for name in ds[3]}
     page("fields.html.j2", "data/fields.html", datasets=DATASETS)
     page(
@@ -412,6 +429,7 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> None:
     """Write the files (only those whose bytes changed) and SHA256SUMS; remove the files
     the previous SHA256SUMS listed that are no longer produced. Nothing else is touched."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    files = audit_heads.keep_published(out_dir, files)  # never drop a published head
     root = out_dir.resolve()
     old = set()
     manifest = out_dir / MANIFEST
@@ -440,7 +458,9 @@ def build_site(engine: Engine, out_dir: str | Path, *, now: dt.datetime) -> Path
     Every file is scanned for private data first (R10): if any is found, PrivateData is
     raised and nothing is written."""
     out_dir = Path(out_dir)
-    files = render(load(engine, now))
+    data = load(engine, now)
+    data.heads = audit_heads.read_lines(out_dir)  # before write_tree replaces the file
+    files = render(data)
     findings = scan_files(files, engine)
     if findings:
         raise PrivateData(findings)
