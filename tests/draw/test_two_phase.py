@@ -94,6 +94,8 @@ def test_an_abandoned_commitment_stays_with_its_reason_and_its_secret_revealed(l
     out = json.loads((rec.folder / "record.json").read_text(encoding="utf-8"))
     assert out["status"] == "abandoned" and out["abandoned_reason"] == "该期因春节休市未开奖"
     assert draw.commitment(out["secret"]) == out["commitment"]
+    result = verify_record(rec.folder / "record.json")
+    assert result.ok and not result.complete and result.lines()[-1] == "PARTIAL MATCH"
     # The 科室 may commit again.
     assert lifecycle.commit(loaded, spec(), origin="b", now=utcnow())
 

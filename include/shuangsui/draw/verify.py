@@ -105,6 +105,22 @@ def verify_record(
     )
     folder = record_path.parent
 
+    if v.status == "abandoned":
+        # Never drawn: its secret is revealed to show it matches the commitment, and it
+        # has no seed, targets or teams to re-compute.
+        secret = rec.get("secret")
+        v.add(
+            "commitment",
+            secret is not None and draw.commitment(secret) == rec.get("commitment"),
+            "abandoned (作废) before the draw: the revealed secret matches the commitment",
+        )
+        v.add(
+            "targets and teams",
+            not rec.get("targets") and rec.get("seed") is None,
+            f"abandoned, never drawn: {rec.get('abandoned_reason') or ''}",
+            skipped=True,
+        )
+        return v
     seed = _check_seed(v, rec)
     units = _check_pool(
         v,
