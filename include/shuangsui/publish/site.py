@@ -395,7 +395,7 @@ def render(data: SiteData) -> dict[str, bytes]:
     out["check.py"] = check_py
     out.update(data.files)
     out.update(audit_heads.files(heads))
-    for name in ("site.css", "site.js"):
+    for name in ("site.css", "site.js", "verify.js"):
         out[f"assets/{name}"] = (STATIC / name).read_bytes()
     out["assets/search-index.js"] = _search_index(latest)
 
