@@ -81,7 +81,8 @@ ls "$SHUANGSUI_DATA_DIR/mail" | wc -l
 
 echo "== demonstration results (演示数据) through the results_intake DAG"
 mkdir -p "$SHUANGSUI_DATA_DIR/results"
-shuangsui demo-results "$SHUANGSUI_DATA_DIR/results/demo_results.csv" --today "$(date +%F)"
+# Dated today in China (the command's default), never before the draw's China day.
+shuangsui demo-results "$SHUANGSUI_DATA_DIR/results/demo_results.csv"
 airflow dags test results_intake -c "{\"source\": \"$SHUANGSUI_DATA_DIR/results\"}" \
   >"$logs/results_intake.log" 2>&1 || { tail -40 "$logs/results_intake.log"; exit 1; }
 echo "== publication DAG: publish what is ready, deadlines, the public site"

@@ -9,10 +9,7 @@ import sys
 from pathlib import Path
 
 from shuangsui import config
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from shuangsui.core.clock import china_date, china_today, utcnow
 
 
 def cmd_migrate(args) -> int:
@@ -38,11 +35,11 @@ def cmd_sync(args) -> int:
     from shuangsui.intake import quality_report as report
 
     engine = db.engine(args.db)
-    now = _now()
+    now = utcnow()
     run_id = args.run_id or f"cli__{now:%Y%m%dT%H%M%S}"
     work = config.work_dir() / "registry_sync" / run_id
     prepared = registry.prepare_run(
-        engine, args.source, (), run_id=run_id, today=now.date(), workdir=work, now=now
+        engine, args.source, (), run_id=run_id, today=china_date(now), workdir=work, now=now
     )
     summary = registry.apply_run(engine, prepared, now=now, full_snapshot=not args.partial)
     path = report.quality_report(prepared, summary)
@@ -82,7 +79,7 @@ def cmd_plan(args) -> int:
     from shuangsui.draw import plan
 
     plans = plan.read_plans(Path(args.file))
-    n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=_now())
+    n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=utcnow())
     for p in plans:
         print(
             f"{p.year} {p.department}: {p.planned_units} planned, {p.rounds} rounds, "
@@ -187,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="create or upgrade the business database schema")
     s = sub.add_parser("sample", help="write the bundled-style sample directory files")
     s.add_argument("folder")
-    s.add_argument("--today", default=dt.date.today().isoformat())
+    s.add_argument("--today", default=china_today().isoformat(), help="a day in China")
     s = sub.add_parser("sync", help="registry sync of a file or folder, without Airflow")
     s.add_argument("source")
     s.add_argument(
@@ -217,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         "demo-results", help="write demonstration results (演示数据) for the approved draws"
     )
     s.add_argument("out")
-    s.add_argument("--today", default=dt.date.today().isoformat())
+    s.add_argument(
+        "--today",
+        default=china_today().isoformat(),
+        help="the inspection day in China (default today; never before a draw's day)",
+    )
     s = sub.add_parser("plan", help="load annual plans (年度监督检查计划) from a file")
     s.add_argument("file")
     sub.add_parser("status", help="counts of the directories, quarantine and audit trail")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from shuangsui.core import uscc
+from shuangsui.core.clock import china_date, parse_utc
 from shuangsui.core.reference import (
     CONFLICT_COLUMNS,
     CONFLICT_DECISIONS,
@@ -378,16 +379,20 @@ _DEMO_FINDINGS = {
 def demo_results(records: list[dict], today: date, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Inspection results for the drawn units of approved draws, clearly marked as
     demonstration data (演示数据): most units without problems, some ordered to rectify
-    (some of them already rectified), a few cases opened. Columns as results_intake reads."""
+    (some of them already rectified), a few cases opened. Columns as results_intake reads.
+    Dated `today`, a China day, or the draw's own China day when that is later: a result is
+    never dated before its draw (results intake refuses it)."""
     rng = random.Random(seed)
     rows = []
     for rec in records:
+        drawn_at = parse_utc(rec.get("drawn_at"))
+        day = max(today, china_date(drawn_at)) if drawn_at else today
         for t in rec["targets"]:
             base = {
                 "抽查任务编号": rec["draw_id"],
                 "统一社会信用代码": t["uscc"],
-                "检查开始日期": today.isoformat(),
-                "检查结束日期": today.isoformat(),
+                "检查开始日期": day.isoformat(),
+                "检查结束日期": day.isoformat(),
             }
             roll = rng.random()
             if roll < 0.7:
@@ -412,7 +417,7 @@ def demo_results(records: list[dict], today: date, seed: int = DEFAULT_SEED) -> 
                         "检查发现": DEMO_MARK + _DEMO_FINDINGS[code],
                         "严重违法": "否",
                         "整改状态": "已整改" if done else "整改中",
-                        "整改完成日期": today.isoformat() if done else "",
+                        "整改完成日期": day.isoformat() if done else "",
                     }
                 )
             else:
@@ -424,8 +429,8 @@ def demo_results(records: list[dict], today: date, seed: int = DEFAULT_SEED) -> 
                         "检查发现": DEMO_MARK + _DEMO_FINDINGS[code],
                         "严重违法": "是",
                         "整改状态": "整改中",
-                        "处罚决定书文号": f"淄高新安监罚〔{today.year}〕{len(rows) + 1}号",
-                        "处罚决定日期": today.isoformat(),
+                        "处罚决定书文号": f"淄高新安监罚〔{day.year}〕{len(rows) + 1}号",
+                        "处罚决定日期": day.isoformat(),
                     }
                 )
     return pd.DataFrame(rows)

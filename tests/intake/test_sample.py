@@ -124,3 +124,19 @@ def test_conflicts_mostly_fall_in_the_inspectors_own_industries(ents, staff, con
         industry[c] in qualified[i] for i, c in zip(confl["人员编号"], confl["统一社会信用代码"])
     ]
     assert sum(own) / len(own) > 0.6
+
+
+def test_demo_results_are_never_dated_before_their_draws_china_day():
+    # Drawn 2026-12-01 23:30 UTC: 12-02 in China. A UTC `today` (12-01) is too early.
+    late = {
+        "draw_id": "D-late",
+        "drawn_at": "2026-12-01T23:30:00Z",
+        "targets": [{"uscc": f"U{i}"} for i in range(20)],
+    }
+    early = {**late, "draw_id": "D-early", "drawn_at": "2026-11-20T02:00:00Z"}
+    df = sample.demo_results([late, early], date(2026, 12, 1))
+    dated = [c for c in df.columns if c.endswith("日期")]
+    by_draw = {
+        d: set(g[dated].stack().replace("", pd.NA).dropna()) for d, g in df.groupby("抽查任务编号")
+    }
+    assert by_draw == {"D-late": {"2026-12-02"}, "D-early": {"2026-12-01"}}

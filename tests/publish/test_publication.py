@@ -219,3 +219,65 @@ def test_the_waiting_unit_gets_its_due_date_once_the_notice_is_in_the_override_f
     # 12 working days left in December 2026, then 8 in January: 01-04 to 01-13, the
     # file's 01-01 skipped (weekdays alone would give 01-12).
     assert pubs(engine)[(a, 1)].due_on == dt.date(2027, 1, 13)
+
+
+# --- China's day, not UTC's: the 07:00 Beijing run is 23:00 UTC the day before ----------
+
+LATE_EVENING_UTC = dt.datetime(2026, 12, 1, 23, 30)  # 2026-12-02 07:30 in Beijing
+EARLY_MORNING_UTC = dt.datetime(2026, 12, 2, 0, 30)  # 2026-12-02 08:30 in Beijing
+
+
+@pytest.mark.parametrize("now", [LATE_EVENING_UTC, EARLY_MORNING_UTC], ids=["23:30Z", "00:30Z"])
+def test_the_publication_date_and_the_on_time_check_are_china_days(drawn, now):
+    engine, d, (a, b, c), tmp = drawn
+    # November 2026 has no holiday: ended 11-03 is due 12-01, ended 11-04 is due 12-02.
+    assert workdays.add_working_days(dt.date(2026, 11, 3), 20) == dt.date(2026, 12, 1)
+    assert workdays.add_working_days(dt.date(2026, 11, 4), 20) == dt.date(2026, 12, 2)
+    load_results(
+        engine,
+        tmp,
+        [
+            row(d, a, 检查开始日期="2026-11-02", 检查结束日期="2026-11-03"),
+            row(d, b, 检查开始日期="2026-11-02", 检查结束日期="2026-11-04"),
+        ],
+        dt.datetime(2026, 11, 5, 2),
+    )
+    publication.refresh(engine, now=now)
+    done = {x["uscc"]: x for x in publication.publish_ready(engine, now=now)}
+    # Both runs are on 12-02 in China: the one due 12-01 is a day late, the other on time
+    # (by the UTC date the 23:30 run would call 12-01 and pass both).
+    assert (done[a]["due_on"], done[a]["on_time"]) == (dt.date(2026, 12, 1), False)
+    assert (done[b]["due_on"], done[b]["on_time"]) == (dt.date(2026, 12, 2), True)
+    for uscc in (a, b):
+        row_ = pubs(engine)[(uscc, 1)]
+        assert json.loads(row_.content)["published_on"] == "2026-12-02"
+        assert row_.published_at == now  # the moment itself stays naive UTC
+
+
+def test_a_correction_made_at_23_30_utc_is_due_the_same_china_day(drawn):
+    engine, d, (a, b, c), tmp = drawn
+    load_results(engine, tmp, [row(d, a)], dt.datetime(2026, 9, 30, 10))
+    publication.refresh(engine, now=dt.datetime(2026, 10, 9, 2))
+    publication.publish_ready(engine, now=dt.datetime(2026, 10, 9, 2))
+    load_results(
+        engine,
+        tmp,
+        [
+            row(
+                d,
+                a,
+                检查结果="责令限期整改",
+                检查事项编号="SC-09",
+                检查发现="防护用品不足",
+                整改状态="已整改",
+                整改完成日期="2026-11-30",
+            )
+        ],
+        dt.datetime(2026, 12, 1, 2),
+    )
+    assert publication.refresh(engine, now=LATE_EVENING_UTC)["corrections"] == 1
+    assert pubs(engine)[(a, 2)].due_on == dt.date(2026, 12, 2)
+    [done] = publication.publish_ready(engine, now=LATE_EVENING_UTC, reason="补录")
+    assert done["on_time"] and json.loads(pubs(engine)[(a, 2)].content)["published_on"] == (
+        "2026-12-02"
+    )

@@ -49,6 +49,13 @@ def china_date(t: dt.datetime) -> dt.date:
     return local.date()
 
 
+def china_minute(t: dt.datetime | None) -> str | None:
+    """A moment as people read it, China wall-clock time to the minute ('2026-12-02 07:30');
+    print it labelled （北京时间）."""
+    local = china_time(t)
+    return local.strftime("%Y-%m-%d %H:%M") if local else None
+
+
 def china_today() -> dt.date:
     """Today in China."""
     return china_date(utcnow())

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from shuangsui import config
+from shuangsui.core.clock import china_minute, utcnow
 from shuangsui.intake.prepared import Prepared
 
 ENTITY_ZH = {
@@ -37,7 +38,8 @@ def quality_report(
     generated_at: dt.datetime | None = None,
 ) -> Path:
     """Write the data-quality report of one intake (registry sync or results); returns the
-    HTML file's path. The same report is also kept as latest.html beside it."""
+    HTML file's path. The same report is also kept as latest.html beside it. `generated_at`
+    is a moment (naive UTC, or aware; default now), printed in 北京时间."""
     prep = Prepared.load(prepared)
     folder = folder or config.reports_dir() / "registry_sync"
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +69,7 @@ def quality_report(
             sections=sections,
             summary=summary,
             entity_zh=ENTITY_ZH,
-            generated_at=(generated_at or dt.datetime.now()).strftime("%Y-%m-%d %H:%M"),
+            generated_at=china_minute(generated_at or utcnow()),
         )
     )
     name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in prep.run_id)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from shuangsui import db
+from shuangsui.core.clock import china_date
 from shuangsui.core.reference import ISSUED
 
 
 def check_context(conn: Connection) -> dict:
     """What results are checked against (quality.check's keyword arguments): the units of
     approved draws (and on: notified, in progress, closed), their draw dates, the
-    checklist's item codes."""
+    checklist's item codes. A draw's date is its day in China (drawn_at is naive UTC)."""
     d, s = db.draw, db.draw_selection
     rows = conn.execute(
         select(s.c.draw_id, s.c.uscc)
@@ -25,7 +26,7 @@ def check_context(conn: Connection) -> dict:
         .where(d.c.status.in_(ISSUED))
     ).all()
     dates = {
-        r.draw_id: r.drawn_at.date().isoformat()
+        r.draw_id: china_date(r.drawn_at).isoformat()
         for r in conn.execute(select(d.c.draw_id, d.c.drawn_at).where(d.c.status.in_(ISSUED)))
     }
     items = conn.execute(select(db.checklist_item.c.code).distinct()).scalars().all()

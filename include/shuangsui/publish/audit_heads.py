@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from shuangsui.core.clock import china_time, parse_utc, to_utc_naive
+from shuangsui.core.clock import china_minute, parse_utc, to_utc_naive
 
 HEAD = "audit/head.json"
 HEADS = "audit/heads.jsonl"
@@ -111,7 +111,7 @@ def current(lines: list[str]) -> dict | None:
     if h is None:
         return None
     at = parse_utc(h.get("published_at"))
-    return {**h, "published_cn": china_time(at).strftime("%Y-%m-%d %H:%M") if at else ""}
+    return {**h, "published_cn": china_minute(at) or ""}
 
 
 def files(lines: list[str]) -> dict[str, bytes]:

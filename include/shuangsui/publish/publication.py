@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, select
 
 from shuangsui import audit, config, db
 from shuangsui.core import workdays
+from shuangsui.core.clock import china_date
 from shuangsui.core.hashing import json_sha256, sha256_hex
 from shuangsui.core.reference import ISSUED, NO_PROBLEM, OUTCOMES
 from shuangsui.outreach import mail
@@ -135,14 +136,14 @@ def refresh(engine: Engine, *, now: dt.datetime) -> dict:
                 st["ready"]
                 and _content_hash(_content(conn, u, row.version + 1)) != row.content_sha256
             ):
-                # Published facts changed: a correction (更正), due at once.
+                # Published facts changed: a correction (更正), due at once (today in China).
                 conn.execute(
                     p.insert().values(
                         draw_id=u.draw_id,
                         uscc=u.uscc,
                         version=row.version + 1,
                         created_at=now,
-                        **{**values, "due_on": now.date()},
+                        **{**values, "due_on": china_date(now)},
                     )
                 )
                 counts["corrections"] += 1
@@ -252,6 +253,7 @@ def publish_ready(
     """Publish every unpublished unit that is ready (results in; no problem, or handled).
     Each publication is recorded in the audit trail; returns what was published."""
     p = db.publication
+    today = china_date(now)  # the 公示日期 is China's day: 07:00 Beijing is 23:00 UTC before
     done = []
     with engine.begin() as conn:
         units = {(u.draw_id, u.uscc): u for u in _units(conn)}
@@ -263,7 +265,7 @@ def publish_ready(
             if u is None or not _state(u)["ready"]:
                 continue
             content = _content(conn, u, row.version)
-            content["published_on"] = now.date().isoformat()
+            content["published_on"] = today.isoformat()
             content["change_note"] = None
             if row.version > 1:
                 old = json.loads(
@@ -309,7 +311,7 @@ def publish_ready(
                     "uscc": row.uscc,
                     "version": row.version,
                     "due_on": row.due_on,
-                    "on_time": row.due_on is None or now.date() <= row.due_on,
+                    "on_time": row.due_on is None or today <= row.due_on,
                 }
             )
     return done

@@ -38,7 +38,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from shuangsui import audit, config, db
-from shuangsui.core.clock import china_date, china_time, parse_utc, to_utc_naive
+from shuangsui.core.clock import china_date, china_minute, parse_utc, to_utc_naive
 from shuangsui.core.hashing import sha256_bytes
 from shuangsui.core.reference import ISSUED, DrawStatus
 from shuangsui.documents.chinese import chinese_date
@@ -73,10 +73,6 @@ STATIC = Path(__file__).resolve().parents[1] / "templates" / "site"
 
 def _china_day(t: dt.datetime | None) -> str | None:
     return china_date(t).isoformat() if t else None
-
-
-def _china_minute(t: dt.datetime | None) -> str | None:
-    return china_time(t).strftime("%Y-%m-%d %H:%M") if t else None
 
 
 def iso_day(v) -> str | None:
@@ -228,8 +224,8 @@ def _draw_view(data: SiteData, rec: DrawRecord, names: dict[str, str]) -> dict:
         "sort_key": (_china_day(day), committed_at.isoformat()),
         "date": _china_day(day),
         "committed_at": committed_at.isoformat() + "Z",
-        "committed_cn": _china_minute(committed_at),
-        "drawn_cn": _china_minute(rec.drawn_at) if drawn else None,
+        "committed_cn": china_minute(committed_at),
+        "drawn_cn": china_minute(rec.drawn_at) if drawn else None,
         "drawn_on": _china_day(rec.drawn_at) if drawn else None,
         "algorithm": pre.get("algorithm") or (written or {}).get("algorithm"),
         "code_version": rec.code_version,
