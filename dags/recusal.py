@@ -65,15 +65,7 @@ def recusal():
         from shuangsui.draw import recusal
 
         d = read_decision(answer)
-        out = recusal.decide_recusal(
-            current_run().engine(),
-            recusal_id,
-            approved=d.approved,
-            by=d.by,
-            user=d.user,
-            reason=d.reason,
-            now=d.at,
-        )
+        out = recusal.decide_recusal(current_run().engine(), recusal_id, **d.as_kwargs())
         return {"decision": out["decision"], "replacement": out["replacement"]}
 
     asked = request()

@@ -163,6 +163,32 @@ def smtp_server(monkeypatch):
         pass
 
 
+@pytest.fixture
+def beacon(monkeypatch):
+    """A local randomness beacon (drand's HTTP API, one round a second) and the Airflow
+    connection shuangsui_beacon to it, naming rounds 2 s after commit."""
+    import json as _json
+
+    from beacon_server import Beacon
+
+    b = Beacon(period=1)
+    host, port = b.url.removeprefix("http://").split(":")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SHUANGSUI_BEACON",
+        _json.dumps(
+            {
+                "conn_type": "http",
+                "host": host,
+                "port": int(port),
+                "schema": "http",
+                "extra": {"margin_seconds": 2},
+            }
+        ),
+    )
+    yield b
+    b.close()
+
+
 REGISTRY_LOADED_AT = __import__("datetime").datetime(2026, 9, 1)
 _templates: dict[str, str] = {}
 

@@ -182,8 +182,10 @@ annual_plan = Table(
     Column("key_share", Float, nullable=False),
     Column("frequency", Text, nullable=False),
     Column("team_size", Integer, nullable=False),
-    Column("source", Text, nullable=False),
+    Column("source", Text, nullable=False),  # where the plan came from: a file, or a form
     Column("updated_at", DateTime, nullable=False),
+    # The kind of public random source (draw/sources.py) the plan's rounds name.
+    Column("public_source", Text, nullable=False, server_default="fc3d"),
 )
 
 draw = Table(

@@ -13,7 +13,7 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from shuangsui import config
-from shuangsui.core.clock import to_utc_naive, utcnow
+from shuangsui_airflow import hitl
 
 APPROVE, REJECT = "批准", "驳回"
 
@@ -31,21 +31,28 @@ class Decision:
     reason: str
     at: dt.datetime  # when he answered (naive UTC)
 
+    def as_kwargs(self) -> dict:
+        """The keywords lifecycle.decide and recusal.decide_recusal take."""
+        return {
+            "approved": self.approved,
+            "by": self.by,
+            "user": self.user,
+            "reason": self.reason,
+            "now": self.at,
+        }
+
 
 def leader_decision(task_id: str, subject: str, body: Any, **kwargs: Any):
-    """A HITL step for the 分管领导, assigned to the configured leaders. `body` may be a
-    template or an upstream task's output (an XComArg), which also makes that task its
-    upstream."""
-    from airflow.providers.standard.operators.hitl import HITLOperator
+    """A HITL step for the 分管领导, assigned to the configured leaders."""
     from airflow.sdk import Param
 
-    return HITLOperator(
-        task_id=task_id,
-        subject=subject,
-        body=body,
-        options=[APPROVE, REJECT],
+    return hitl.step(
+        task_id,
+        subject,
+        body,
+        [APPROVE, REJECT],
         params={"reason": Param("", type="string", title="意见（驳回时请写明理由）")},
-        assigned_users=[{"id": x.user, "name": x.name} for x in config.leaders()],
+        assigned=[(x.user, x.name) for x in config.leaders()],
         **kwargs,
     )
 
@@ -53,26 +60,17 @@ def leader_decision(task_id: str, subject: str, body: Any, **kwargs: Any):
 def read_decision(answer: dict) -> Decision:
     """The decision in a leader_decision step's result; NotALeader if whoever answered
     is not a configured leader."""
-    user = answer.get("responded_by_user") or {}
-    login = str(user.get("id") or "")
+    login = hitl.answered_by(answer)
     who = config.leader(login)
     if who is None:
         raise NotALeader(
             f"用户 {login or '（未知）'} 不是配置的分管领导，其答复无效 "
             f"(user {login!r} is not one of SHUANGSUI_LEADERS)"
         )
-    at = answer.get("responded_at")
     return Decision(
         approved=answer["chosen_options"] == [APPROVE],
         by=who.signature,
         user=login,
         reason=(answer.get("params_input") or {}).get("reason", ""),
-        at=_moment(at) if at else utcnow(),
+        at=hitl.answer_time(answer),
     )
-
-
-def _moment(at: str | dt.datetime) -> dt.datetime:
-    """The answer's time (an ISO string or a datetime, as XCom returns it), naive UTC;
-    a plain datetime, not pendulum's subclass."""
-    t = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
-    return dt.datetime.fromisoformat(to_utc_naive(t).isoformat())

@@ -1,6 +1,5 @@
 """The DAG files: they import cleanly, carry tags and retries, and really run."""
 
-import datetime as dt
 import shutil
 import sys
 
@@ -157,6 +156,36 @@ def registry_loaded(registry_engine):
 
 
 @pytest.mark.e2e
+def test_a_beacon_draw_fetches_its_round_with_no_entry_step(
+    airflow_db, registry_loaded, dagbag, smtp_server, beacon
+):
+    from beacon_server import randomness
+    from shuangsui.draw import lifecycle
+
+    asked: list[str] = []
+    policy = _answer("批准")
+
+    def answer(task_id, map_index, subject, body):
+        asked.append(task_id.rsplit(".", 1)[-1])
+        return policy(task_id, map_index, subject, body)
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import airflow_run
+
+    conf = {"department": "危险化学品监管科", "units": 6, "kind": "专项治理", "source": "beacon"}
+    dr = airflow_run.run("double_random_draw", conf, answer, user="leader")
+    assert str(dr.state).endswith("success")
+    assert asked == ["approve"]  # nobody was asked for the value
+    with registry_loaded.connect() as conn:
+        [row] = conn.execute(select(db.draw)).all()
+        rec = lifecycle.record(conn, row.draw_id).to_json()
+    src = rec["public_source"]
+    assert src["kind"] == "beacon" and f"/public/{src['round']}" in beacon.requests
+    assert rec["public_value"] == randomness(src["round"])
+    assert rec["public_value_entry"]["by"] == "beacon" and rec["status"] == "approved"
+
+
+@pytest.mark.e2e
 def test_draw_waits_for_the_leader_then_notifies_each_inspector_once(
     airflow_db, registry_loaded, dagbag, smtp_server
 ):
@@ -272,6 +301,7 @@ def test_results_then_publication_put_the_results_on_the_public_site(
     import pandas as pd
 
     from shuangsui import config, sample
+    from shuangsui.core.clock import china_today
     from shuangsui.draw import lifecycle
 
     _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 4}, "批准")
@@ -279,7 +309,7 @@ def test_results_then_publication_put_the_results_on_the_public_site(
         rec = lifecycle.record(conn, conn.execute(select(db.draw.c.draw_id)).scalar_one()).to_json()
     folder = tmp_path / "results"
     folder.mkdir()
-    today = dt.date.today()
+    today = china_today()  # the inspection day is China's, as the demo's
     sample.demo_results([rec], today).to_csv(folder / "results.csv", index=False, encoding="gbk")
     ok, _ = run(dagbag, "results_intake", {"source": str(folder)})
     assert ok

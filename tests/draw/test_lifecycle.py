@@ -149,3 +149,75 @@ def test_plans_load_from_the_bundled_file_and_are_audited(loaded):
         specs = specs_for_run(conn, {"from_plan": True, "round": 1}, today=NOW.date())
         assert audit.count(conn, "plan.saved") == 4
     assert {s.department: s.units for s in specs}[WH] == 30
+    assert {s.source for s in specs} == {"fc3d"}  # the sample's 公开随机源 column: 福彩3D
+
+
+def test_a_scheduled_round_names_the_source_its_plan_names(loaded):
+    plans = [plan.Plan(2026, WH, 300, source="pl5"), plan.Plan(2026, "非煤矿山监管科", 100)]
+    plan.save(loaded, plans, source="test", actor="t", now=NOW)
+    # The scheduled run's params are the form's defaults: the plan decides the source,
+    # always its first draw after commit (no day).
+    conf = {"source": "fc3d", "source_date": "2026-12-01"}
+    with loaded.connect() as conn:
+        specs = specs_for_run(conn, conf, today=NOW.date(), scheduled_round=1)
+        by = {s.department: (s.source, s.source_date) for s in specs}
+        assert by == {WH: ("pl5", None), "非煤矿山监管科": ("fc3d", None)}
+        # A manual from_plan run: the form's source when given, else the plan's.
+        manual = specs_for_run(conn, {"from_plan": True, **conf}, today=NOW.date())
+        assert {s.source for s in manual} == {"fc3d"}
+        assert {s.source_date for s in manual} == {"2026-12-01"}
+        manual = specs_for_run(conn, {"from_plan": True, "source": None}, today=NOW.date())
+        assert {s.department: s.source for s in manual}[WH] == "pl5"
+
+
+def test_a_plan_naming_an_unknown_source_is_refused(loaded, tmp_path, monkeypatch):
+    with pytest.raises(plan.PlanInvalid, match="source 'ssq' is not a public random source"):
+        plan.Plan(2026, WH, 100, source="ssq").check()
+    monkeypatch.setenv("SHUANGSUI_DEMO_SOURCE", "0")
+    with pytest.raises(plan.PlanInvalid, match="demo only with SHUANGSUI_DEMO_SOURCE=1"):
+        plan.Plan(2026, WH, 100, source="demo").check()
+    monkeypatch.setenv("SHUANGSUI_DEMO_SOURCE", "1")
+    assert plan.Plan(2026, WH, 100, source="demo").check().source == "demo"
+    path = tmp_path / "plans.csv"
+    path.write_text(
+        "年度,科室,计划检查户数,公开随机源\n2026,危险化学品监管科,100,体彩排列五\n"
+        "2026,非煤矿山监管科,100,双色球\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(plan.PlanInvalid, match=r"plans.csv row 3: .*source '双色球'"):
+        plan.read_plans(path)
+    path.write_text("年度,科室,计划检查户数\n2026,危险化学品监管科,100\n", encoding="utf-8")
+    assert [p.source for p in plan.read_plans(path)] == ["fc3d"]  # no column: 福彩3D
+
+
+def test_a_plans_source_is_stored_and_a_change_of_it_audited(loaded):
+    plan.save(loaded, [plan.Plan(2026, WH, 100)], source="a.csv", actor="t", now=NOW)
+    assert plan.save(loaded, [plan.Plan(2026, WH, 100)], source="b.csv", actor="t", now=NOW) == 0
+    assert plan.save(
+        loaded, [plan.Plan(2026, WH, 100, source="pl3")], source="c", actor="t", now=NOW
+    )
+    with loaded.connect() as conn:
+        assert [p.source for p in plan.load(conn, 2026, WH)] == ["pl3"]
+        event = conn.execute(
+            select(db.audit_event.c.payload)
+            .where(db.audit_event.c.action == "plan.saved")
+            .order_by(db.audit_event.c.seq.desc())
+        ).scalar()
+    payload = json.loads(event)
+    assert payload["public_source"] == "pl3" and payload["source"] == "c"
+    assert payload["replaced"] is True
+
+
+def test_a_value_given_at_trigger_time_is_never_used(loaded):
+    conf = {"department": WH, "units": 5, "public_value": "2026325 福彩3D 4 7 1"}
+    plan.save(loaded, [plan.Plan(2026, WH, 100)], source="t", actor="t", now=NOW)
+    with loaded.connect() as conn:
+        (s,) = specs_for_run(conn, conf, today=NOW.date())
+        assert s.public_value == "" and s.source == "fc3d"  # a future source, never a value
+        (s,) = specs_for_run(conn, {**conf, "source": "pl3"}, today=NOW.date())
+        assert s.public_value == "" and s.source == "pl3"
+        for run in ({"from_plan": True}, {}):
+            specs = specs_for_run(
+                conn, {**run, "public_value": "471"}, today=NOW.date(), scheduled_round=1
+            )
+            assert specs and all(s.public_value == "" and s.source for s in specs)

@@ -130,3 +130,58 @@ def test_parallel_draws_of_one_department_never_breach_the_yearly_frequency(load
     assert n_draws + len(errors) == len(kinds) and n_draws >= 1, errors
     # The sample plans give every class frequency 1: no unit drawn twice this year.
     assert len(drawn) == len(set(drawn)) == 100 * n_draws
+
+
+def test_a_beacon_round_is_named_at_commit_then_fetched_checked_and_recorded(loaded, beacon):
+    from beacon_server import CHAIN, randomness, signature
+
+    info = sources.fetch_json(f"{beacon.url}/info")
+    b = sources.Beacon.from_info(beacon.url, info, margin=2)
+    with pytest.raises(sources.SourceRefused, match="未配置公开随机信标"):
+        lifecycle.commit(loaded, spec(source="beacon"), origin="no-beacon", now=utcnow())
+    t0 = utcnow()
+    draw_id = lifecycle.commit(loaded, spec(source="beacon"), origin="a", now=t0, beacon=b)
+    with loaded.connect() as conn:
+        rec = lifecycle.record(conn, draw_id)
+    src = rec.public_source
+    due = dt.datetime.fromisoformat(src["due_at"].rstrip("Z"))
+    # The named round is the first due at least the margin after commit: not published yet.
+    assert src["id"] == f"beacon:{CHAIN}:{src['round']}" and src["automatic"]
+    assert t0 + dt.timedelta(seconds=2) <= due < t0 + dt.timedelta(seconds=3)
+    assert sources.fetch_json(src["url"]) is None
+    assert lifecycle.fetch_value(loaded, draw_id, fetch=sources.fetch_json) is None
+    with pytest.raises(draw.DrawRefused, match="自动读取"):
+        lifecycle.enter_value(
+            loaded,
+            draw_id,
+            value="0" * 64,
+            entered_by="clerk",
+            confirmed_by="clerk2",
+            entered_at=due,
+        )
+    # A beacon answering with another round, or randomness not from its signature, is refused.
+    n = src["round"]
+    wrong_round = {"round": n - 1, "randomness": randomness(n - 1), "signature": signature(n - 1)}
+    forged = {"round": n, "randomness": randomness(n + 7), "signature": signature(n)}
+    for payload, why in ((wrong_round, "第"), (forged, "SHA-256")):
+        with pytest.raises(ValueError, match=why):
+            sources.beacon_value(src, payload)
+    time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 0.2)
+    got = lifecycle.fetch_value(loaded, draw_id, fetch=sources.fetch_json)
+    assert got.public_value == randomness(n)
+    out = lifecycle.perform(loaded, draw_id, now=utcnow()).to_json()
+    assert out["seed"] == draw.seed(out["secret"], randomness(n), src["id"])
+    assert out["public_value_entry"]["by"] == "beacon"
+    moments = [out["committed_at"], src["due_at"], out["public_value_entry"]["at"], out["drawn_at"]]
+    committed, due_at, fetched, drawn = (dt.datetime.fromisoformat(m[:-1]) for m in moments)
+    assert committed < due_at <= fetched < drawn
+    assert verify_record(rec.folder / "record.json").ok
+
+
+def test_beacon_rounds_follow_genesis_and_period():
+    b = sources.Beacon("http://x", "c" * 64, period=30, genesis=1_600_000_000, margin=600)
+    at = dt.datetime.fromtimestamp(1_600_000_000 + 30 * 10 + 1, dt.UTC).replace(tzinfo=None)
+    assert b.round_at(at) == 12  # round 11 was published a second earlier
+    assert b.due(12) == dt.datetime.fromtimestamp(1_600_000_000 + 330, dt.UTC).replace(tzinfo=None)
+    s = sources.beacon_source(b, at)
+    assert s["round"] == 32 and s["url"] == "http://x/public/32"  # 600 s later: 20 rounds on

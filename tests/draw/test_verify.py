@@ -15,7 +15,24 @@ from shuangsui.draw.algorithm import Inspector, Unit
 
 ON = dt.date(2026, 12, 10)
 SECRET = "5f1c0e9a7b3d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6"
-PUBLIC = "2026325 福彩3D 4 7 1"
+# A two-phase draw: committed at 10:00 Beijing time, naming that evening's 福彩3D (21:15);
+# the value entered and confirmed at 21:40, the draw at 21:45.
+COMMITTED_AT, ENTERED_AT, DRAWN_AT = (
+    "2026-11-26T02:00:00Z",
+    "2026-11-26T13:40:00Z",
+    "2026-11-26T13:45:00Z",
+)
+SOURCE = {
+    "kind": "fc3d",
+    "name": "福彩3D",
+    "id": "fc3d:2026-11-26",
+    "label": "2026年11月26日福彩3D开奖号码",
+    "due_at": "2026-11-26T13:15:00Z",
+    "digits": 3,
+}
+VALUE = "385"  # with this seed every sample draw below can be staffed
+SEED = draw.seed(SECRET, VALUE, SOURCE["id"])
+PUBLIC = "2026325 福彩3D 4 7 1"  # a legacy record's value, given at commit
 DRAW_ID = "2026-WH-0a1b2c3d4e"
 WH, GM = "危险化学品监管科", "工贸监管科"
 
@@ -64,9 +81,11 @@ def write_draw(
     roster=None,
     status="approved",
     key_share=0.5,
+    legacy=False,
 ) -> dict:
     """A draw made with shuangsui.draw.algorithm alone, published in the layout
-    lifecycle.perform writes."""
+    lifecycle.perform writes: two-phase (SOURCE, VALUE), or with `legacy` a draw given its
+    public value at commit."""
     folder.mkdir(parents=True, exist_ok=True)
     units = units if units is not None else sample_pool()
     roster = roster if roster is not None else sample_roster()
@@ -74,7 +93,7 @@ def write_draw(
         conflicts if conflicts is not None else {("ZF001", units[1].uscc), ("ZF004", units[3].uscc)}
     )
     previous = previous or {}
-    seed = draw.seed(SECRET, PUBLIC)
+    seed = draw.seed(SECRET, PUBLIC) if legacy else SEED
     pool_text = draw.pool_snapshot(units)
     roster_text = draw.roster_snapshot(roster, conflicts)
     (folder / "pool.csv").write_text(pool_text, encoding="utf-8", newline="\n")
@@ -89,7 +108,8 @@ def write_draw(
         "key_share": key_share,
         "team_size": team_size,
         "industries": [],
-        "public_value": PUBLIC,
+        "public_value": PUBLIC if legacy else "",
+        "source": None if legacy else "fc3d",
         "inspection_date": ON.isoformat(),
         "allow_shortfall": False,
         "max_per_inspector": None,
@@ -109,7 +129,13 @@ def write_draw(
         "pool": {"sha256": draw.sha256_hex(pool_text), "size": len(units), "snapshot": "pool.csv"},
         "roster": {"sha256": draw.sha256_hex(roster_text), "snapshot": "roster.csv"},
         "commitment": draw.commitment(SECRET),
-        "public_value": PUBLIC,
+        "public_source": None if legacy else dict(SOURCE),
+        "public_value": PUBLIC if legacy else VALUE,
+        "public_value_entry": None
+        if legacy
+        else {"at": ENTERED_AT, "by": "clerk", "confirmed_by": "clerk2"},
+        "committed_at": COMMITTED_AT,
+        "drawn_at": DRAWN_AT,
         "secret": SECRET,
         "seed": seed,
         "targets": [],
@@ -171,6 +197,7 @@ def test_an_honest_draw_matches_on_every_check(published):
         "algorithm",
         "commitment",
         "seed",
+        "public source",
         "pool snapshot",
         "roster snapshot",
         "targets",
@@ -212,7 +239,7 @@ def test_a_changed_seed_is_a_mismatch_showing_both(published):
 def test_a_secret_other_than_the_committed_one_is_a_mismatch(published):
     folder, rec = published
     rec["secret"] = "guessed-after-the-fact"
-    rec["seed"] = draw.seed(rec["secret"], PUBLIC)
+    rec["seed"] = draw.seed(rec["secret"], VALUE, SOURCE["id"])
     f = failed(verify.verify_record(save(folder, rec)))
     assert "not the one committed to" in f["commitment"]
     assert "targets" in f  # another seed, another draw
@@ -261,7 +288,7 @@ def test_swapped_team_members_are_a_mismatch_about_the_lead(published):
 
 def test_a_conflicted_inspector_on_a_team_is_caught(tmp_path):
     units = sample_pool()
-    seed = draw.seed(SECRET, PUBLIC)
+    seed = SEED
     first = draw.select_targets(units, seed, DRAW_ID, 6)[0].uscc
     folder = tmp_path / "d"
     rec = write_draw(folder, conflicts={("ZF003", first), ("ZF009", first)})
@@ -300,6 +327,91 @@ def test_a_committed_draw_checks_only_the_commitment_stage(published):
         "not checked: commitment, targets and teams — see the SKIP and PART lines",
         "PARTIAL MATCH",
     ]
+
+
+def source_check(v: verify.Verification) -> verify.Check:
+    return next(c for c in v.checks if c.name == "public source")
+
+
+def test_a_source_named_before_it_drew_and_entered_before_the_draw_passes(published):
+    folder, _ = published
+    check = source_check(verify.verify_record(folder / "record.json"))
+    assert check.ok and not check.skipped and not check.unchecked
+    assert check.detail == (
+        "2026年11月26日福彩3D开奖号码: due at 2026-11-26T13:15:00Z, after the commit at "
+        "2026-11-26T02:00:00Z; its value entered at 2026-11-26T13:40:00Z, before the draw "
+        "at 2026-11-26T13:45:00Z"
+    )
+
+
+@pytest.mark.parametrize("due_at", [COMMITTED_AT, "2026-11-25T13:15:00Z"])
+def test_a_source_due_at_or_before_the_commit_is_a_mismatch(published, due_at):
+    """Its value could have been known when the draw committed to it."""
+    folder, rec = published
+    rec["public_source"]["due_at"] = due_at
+    rec["public_value_entry"]["at"] = "2026-11-26T01:00:00Z"
+    v = verify.verify_record(save(folder, rec))
+    assert not v.ok and v.lines()[-1] == "MISMATCH"
+    assert failed(v)["public source"] == (
+        f"2026年11月26日福彩3D开奖号码 was due at {due_at}, at or before the commit at "
+        "2026-11-26T02:00:00Z: its value could have been known at commit"
+    )
+
+
+def test_a_value_entered_before_the_source_was_due_or_after_the_draw_is_a_mismatch(published):
+    folder, rec = published
+    rec["public_value_entry"]["at"] = "2026-11-26T13:14:59Z"  # before 21:15 Beijing time
+    detail = failed(verify.verify_record(save(folder, rec)))["public source"]
+    assert detail == (
+        "its value was entered at 2026-11-26T13:14:59Z, before 2026年11月26日福彩3D开奖号码 "
+        "was due at 2026-11-26T13:15:00Z: it cannot be that draw's result"
+    )
+    rec["public_value_entry"]["at"] = "2026-11-26T13:45:01Z"  # after the draw
+    detail = failed(verify.verify_record(save(folder, rec)))["public source"]
+    assert "after the draw at 2026-11-26T13:45:00Z" in detail
+    # Entered the moment the source was due, drawn the moment it was entered: in order.
+    rec["public_value_entry"]["at"] = rec["drawn_at"] = SOURCE["due_at"]
+    assert source_check(verify.verify_record(save(folder, rec))).ok
+
+
+def test_a_drawn_record_without_its_entry_time_is_checked_in_part(published):
+    folder, rec = published
+    rec["public_value_entry"] = None
+    v = verify.verify_record(save(folder, rec))
+    assert v.ok and not v.complete
+    assert source_check(v).unchecked == "when its value was entered (no entry time)"
+    assert v.lines()[-1] == "PARTIAL MATCH"
+
+
+def test_a_legacy_record_shows_skip_for_the_public_source(tmp_path):
+    """A value given at commit: nothing shows it was unknown then, so never a bare MATCH."""
+    write_draw(tmp_path, legacy=True)
+    v = verify.verify_record(tmp_path / "record.json")
+    check = source_check(v)
+    assert v.ok and check.skipped and not v.complete
+    assert check.line() == (
+        "SKIP  public source: the draw named no future public source: its public value "
+        "'2026325 福彩3D 4 7 1' was given at commit, so nothing shows it was unknown then"
+    )
+    assert v.lines()[-2:] == [
+        "not checked: public source — see the SKIP and PART lines",
+        "PARTIAL MATCH",
+    ]
+
+
+def test_an_abandoned_draw_checks_only_that_its_source_was_due_after_the_commit(published):
+    folder, rec = published
+    rec.update(status="abandoned", seed=None, targets=[], teams=[], current_teams=[])
+    rec.update(public_value="", drawn_at=None, abandoned_reason="该期因春节休市未开奖")
+    rec["public_value_entry"] = {"at": None, "by": None, "confirmed_by": None}
+    v = verify.verify_record(save(folder, rec))
+    assert [c.name for c in v.checks] == ["commitment", "public source", "targets and teams"]
+    assert v.ok and source_check(v).detail.endswith("abandoned (作废) before its value was used")
+    rec["public_source"]["due_at"] = "2026-11-26T01:59:59Z"
+    assert (
+        "could have been known at commit"
+        in failed(verify.verify_record(save(folder, rec)))["public source"]
+    )
 
 
 def test_a_commitment_file_verifies_its_pool_and_roster(published):
@@ -413,7 +525,7 @@ def test_previous_inspectors_in_the_record_are_part_of_the_draw(tmp_path):
 
 def test_recusals_are_replayed_in_rank_order(published):
     folder, rec = published
-    seed = draw.seed(SECRET, PUBLIC)
+    seed = SEED
     units = {u.uscc: u for u in sample_pool()}
     roster, conflicts = (
         sample_roster(),

@@ -1,7 +1,9 @@
 """The draw page checks the draw in the browser (在线核验): verify.js re-computes, with
 WebCrypto, the commitment, the seed, the pool hash and the targets from the files published
-beside the page, and says 一致 (match) or 不一致 (mismatch) and which check failed. Driven
-with Playwright on Debian's Chromium, the site served over http://127.0.0.1."""
+beside the page, checks the public source's timing, and says 一致 (match), 部分核验
+(partial: what it could check matches, something could not be checked) or 不一致
+(mismatch) and which check failed. Driven with Playwright on Debian's Chromium, the site
+served over http://127.0.0.1."""
 
 import functools
 import json
@@ -22,7 +24,7 @@ from site_world import build, make_world
 from test_site import _artifacts, _chromium
 
 DONE = '#verify-draw[data-verify-result]:not([data-verify-result="checking"])'
-CHECKS = ["record", "commitment", "seed", "pool", "params", "targets"]
+CHECKS = ["record", "commitment", "seed", "source", "pool", "params", "targets"]
 # The browser reads static files: the business database's backend is no part of it.
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # every value data-verify-result takes, as verify.js sets it
@@ -109,7 +111,12 @@ def verify_page(folder: Path, draw_id: str, shot: str | None = None) -> dict:
 
 
 def failed(shown: dict) -> list[str]:
-    return [name for name, (ok, _) in shown["checks"].items() if ok != "true"]
+    return [name for name, (ok, _) in shown["checks"].items() if ok == "false"]
+
+
+def skipped(shown: dict) -> list[str]:
+    """The checks shown as 无从核验 (could not be checked)."""
+    return [name for name, (ok, _) in shown["checks"].items() if ok == "skip"]
 
 
 def _copy(built, name: str) -> Path:
@@ -130,12 +137,16 @@ def _write(path: Path, data: dict) -> None:
 
 
 @SQLITE
-def test_a_real_draws_page_recomputes_it_in_the_browser_and_shows_match(built):
-    shown = verify_page(built["out"], built["annual"], shot="match")
-    assert shown["result"] == "match", shown
-    assert shown["states"][0] == "checking" and shown["states"][-1] == "match"
+def test_a_real_draws_page_recomputes_it_in_the_browser_and_says_what_it_could_not(built):
+    """The sample world's draws were given their public value at commit: everything else
+    matches, and the source's timing is shown as 无从核验, so partial, never match."""
+    shown = verify_page(built["out"], built["annual"], shot="partial")
+    assert shown["result"] == "partial", shown
+    assert shown["states"][0] == "checking" and shown["states"][-1] == "partial"
     assert list(shown["checks"]) == CHECKS and not failed(shown)
-    assert shown["status"].startswith("核验结果：一致")
+    assert skipped(shown) == ["source"]
+    assert "在承诺时即已给出，无从证明承诺时该数尚未可知" in shown["checks"]["source"][1]
+    assert shown["status"].startswith("核验结果：部分核验。已核验的各项均与公布的记录一致")
     rec = _read(built["out"] / "draws" / built["annual"] / "record.json")
     detail = shown["checks"]["targets"][1]
     assert (
@@ -187,8 +198,15 @@ def test_a_draw_naming_a_public_source_is_checked_with_its_seed_rule(built):
     folder = _copy(built, "two-phase")
     draw_dir = folder / "draws" / built["annual"]
     rec, pre = _read(draw_dir / "record.json"), _read(draw_dir / "commitment.json")
-    source = {"id": "fc3d:2026-11-26", "label": "2026年11月26日福彩3D开奖号码"}
+    source = {
+        "id": "fc3d:2026-11-26",
+        "label": "2026年11月26日福彩3D开奖号码",
+        "due_at": "2026-11-26T13:15:00Z",  # 21:15 Beijing time, after the commit at 10:00
+    }
     rec["public_source"], pre["public_source"], rec["public_value"] = source, source, "471"
+    assert rec["committed_at"] == "2026-11-26T02:00:00Z"
+    rec["public_value_entry"] = {"at": "2026-11-26T13:40:00Z", "by": "c1", "confirmed_by": "c2"}
+    rec["drawn_at"] = "2026-11-26T13:45:00Z"
     pre.pop("public_value", None)
     rec["seed"] = algorithm.seed(rec["secret"], "471", source["id"])
     units = algorithm.parse_pool((draw_dir / "pool.csv").read_text(encoding="utf-8"))
@@ -203,6 +221,27 @@ def test_a_draw_naming_a_public_source_is_checked_with_its_seed_rule(built):
     shown = verify_page(folder, built["annual"])
     assert shown["result"] == "match", shown
     assert "公开随机源标识“fc3d:2026-11-26”" in shown["checks"]["seed"][1]
+    assert shown["checks"]["source"] == (
+        "true",
+        "2026年11月26日福彩3D开奖号码开奖（发布）时间 2026-11-26T13:15:00Z，晚于承诺时间 "
+        "2026-11-26T02:00:00Z；开奖号码于 2026-11-26T13:40:00Z 录入，早于抽取时间 "
+        "2026-11-26T13:45:00Z",
+    )
+
+    # A value entered before the source drew cannot be its result.
+    rec["public_value_entry"]["at"] = "2026-11-26T13:00:00Z"
+    _write(draw_dir / "record.json", rec)
+    shown = verify_page(folder, built["annual"])
+    assert shown["result"] == "mismatch" and failed(shown) == ["source"], shown
+    assert "早于2026年11月26日福彩3D开奖号码的开奖（发布）时间" in shown["checks"]["source"][1]
+    # A source due before the commit: its value could have been known then.
+    rec["public_value_entry"]["at"] = "2026-11-26T13:40:00Z"
+    rec["public_source"] = {**source, "due_at": "2026-11-25T13:15:00Z"}
+    _write(draw_dir / "record.json", rec)
+    shown = verify_page(folder, built["annual"])
+    assert shown["result"] == "mismatch" and failed(shown) == ["source"], shown
+    assert "承诺时其值可能已经可知" in shown["checks"]["source"][1]
+    rec["public_source"] = source
 
     rec["seed"] = algorithm.seed(rec["secret"], "471")  # the rule without the source
     _write(draw_dir / "record.json", rec)
@@ -258,7 +297,8 @@ EDGES = {
 def _edge_draw(folder: Path, case: str, key, other, n, share, allow) -> dict:
     units = _units(key, other)
     secret, draw_id = algorithm.commitment(case), f"2026-ZZ-{len(case):010d}"
-    seed = algorithm.seed(secret, "123")
+    source = {"id": "pl3:2026-11-26", "due_at": "2026-11-26T13:25:00Z"}
+    seed = algorithm.seed(secret, "123", source["id"])
     params = {"units": n, "key_share": share, "allow_shortfall": allow}
     snapshot = algorithm.pool_snapshot(units)
     pool = {"sha256": sha256_hex(snapshot), "size": len(units), "snapshot": "pool.csv"}
@@ -268,13 +308,16 @@ def _edge_draw(folder: Path, case: str, key, other, n, share, allow) -> dict:
         "status": "approved",
     }
     rec |= {"params": params, "pool": pool, "commitment": algorithm.commitment(secret)}
-    rec |= {"public_source": None, "public_value": "123", "secret": secret, "seed": seed}
+    rec |= {"public_source": source, "public_value": "123", "secret": secret, "seed": seed}
+    rec |= {"committed_at": "2026-11-26T02:00:00Z", "drawn_at": "2026-11-26T13:45:00Z"}
+    rec["public_value_entry"] = {"at": "2026-11-26T13:40:00Z", "by": "c1", "confirmed_by": "c2"}
     try:
         targets = algorithm.select_targets(units, seed, draw_id, n, share, allow)
         rec |= {"targets": [vars(t) for t in targets], "refusal": None}
     except algorithm.DrawRefused as e:
         rec |= {"status": "refused", "targets": [], "refusal": str(e)}
     pre: dict[str, Any] = {"draw_id": draw_id, "params": params, "commitment": rec["commitment"]}
+    pre["public_source"] = source
     pre["pool"] = {"sha256": pool["sha256"], "size": len(units), "key": key}
     (folder / draw_id).mkdir()
     (folder / draw_id / "pool.csv").write_text(snapshot, encoding="utf-8")

@@ -14,6 +14,7 @@ import json
 import math
 import secrets
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -57,10 +58,17 @@ def _write(path: Path, text: str) -> str:
 
 
 def commit(
-    engine: Engine, spec: Spec, *, origin: str, now: dt.datetime, actor: str = "draw"
+    engine: Engine,
+    spec: Spec,
+    *,
+    origin: str,
+    now: dt.datetime,
+    actor: str = "draw",
+    beacon: sources.Beacon | None = None,
 ) -> str:
     """Freeze the pool and roster, commit to a secret seed, publish the commitment.
-    Returns the draw id; the same origin always returns the same draw."""
+    Returns the draw id; the same origin always returns the same draw. `beacon`: the
+    configured randomness beacon, for a draw whose source is "beacon"."""
     spec.check()
     with engine.begin() as conn:
         existing = conn.execute(
@@ -75,6 +83,7 @@ def commit(
                 spec.source,
                 now,
                 dt.date.fromisoformat(spec.source_date) if spec.source_date else None,
+                beacon=beacon,
             )
             if spec.source
             else None
@@ -415,6 +424,10 @@ def enter_value(
             raise draw.DrawRefused(f"draw {draw_id} names no public source")
         if row.value_entered_at is not None or row.status != DrawStatus.COMMITTED:
             return row
+        if source.get("automatic"):
+            raise draw.DrawRefused(
+                f"{source['label']}由系统自动读取，不能人工录入 (an automatic source)"
+            )
         if confirmed_by == entered_by:
             raise draw.DrawRefused(
                 f"公开随机数须由另一人核对确认，录入人 {entered_by} 不能自行确认 "
@@ -427,33 +440,78 @@ def enter_value(
                 "(the source's value is not public yet)"
             )
         canonical = sources.check_value(source, value)
-        conn.execute(
-            db.draw.update()
-            .where(db.draw.c.draw_id == draw_id)
-            .values(
-                public_value=canonical,
-                value_entered_at=entered_at,
-                value_entered_by=entered_by,
-                value_confirmed_by=confirmed_by,
-            )
+        return _store_value(conn, row, canonical, entered_at, entered_by, confirmed_by, now)
+
+
+def fetch_value(
+    engine: Engine,
+    draw_id: str,
+    *,
+    fetch: Callable[[str], dict | None],
+    now: dt.datetime | None = None,
+) -> DrawRecord | None:
+    """An automatic source's value (the beacon round the draw named), fetched once it is
+    due with `fetch(url)` (its JSON, or None while not published) and checked; None while
+    the round is not published. Fetching twice keeps the first value."""
+    now = now or utcnow()
+    with engine.connect() as conn:
+        row = records.load(conn, draw_id)
+    source = row.public_source
+    if not source or not source.get("automatic"):
+        raise draw.DrawRefused(f"draw {draw_id} names no automatic public source")
+    if row.value_entered_at is not None or row.status != DrawStatus.COMMITTED:
+        return row
+    if now < dt.datetime.fromisoformat(source["due_at"].rstrip("Z")):
+        return None
+    payload = fetch(source["url"])
+    if payload is None:
+        return None
+    value = sources.beacon_value(source, payload)
+    at = max(now, utcnow())
+    with engine.begin() as conn:
+        row = records.load(conn, draw_id)
+        if row.value_entered_at is not None or row.status != DrawStatus.COMMITTED:
+            return row
+        return _store_value(conn, row, value, at, "beacon", "", at)
+
+
+def _store_value(
+    conn: Connection,
+    row: DrawRecord,
+    canonical: str,
+    entered_at: dt.datetime,
+    entered_by: str,
+    confirmed_by: str,
+    now: dt.datetime,
+) -> DrawRecord:
+    draw_id, source = row.draw_id, row.public_source or {}
+    conn.execute(
+        db.draw.update()
+        .where(db.draw.c.draw_id == draw_id)
+        .values(
+            public_value=canonical,
+            value_entered_at=entered_at,
+            value_entered_by=entered_by,
+            value_confirmed_by=confirmed_by,
         )
-        audit.record(
-            conn,
-            "draw.value_entered",
-            {
-                "draw_id": draw_id,
-                "source": source["id"],
-                "value": canonical,
-                "entered_at": entered_at.isoformat() + "Z",
-                "entered_by": entered_by,
-                "confirmed_by": confirmed_by,
-            },
-            actor=entered_by,
-            entity="draw",
-            entity_key=draw_id,
-            now=max(now, utcnow()),
-        )
-        return records.load(conn, draw_id)
+    )
+    audit.record(
+        conn,
+        "draw.value_entered",
+        {
+            "draw_id": draw_id,
+            "source": source["id"],
+            "value": canonical,
+            "entered_at": entered_at.isoformat() + "Z",
+            "entered_by": entered_by,
+            "confirmed_by": confirmed_by,
+        },
+        actor=entered_by,
+        entity="draw",
+        entity_key=draw_id,
+        now=max(now, utcnow()),
+    )
+    return records.load(conn, draw_id)
 
 
 def abandon(

@@ -2,8 +2,10 @@
 
 A plan states the planned units, the rounds (>= 3 random draws a year), the share of
 planned units that must come from random draws (>= 30%), the key share of every draw
-(>= 50%), how often a unit may be drawn in a year per risk class (default once), and the
-team size. Loaded from a file or the trigger form; every change is audited."""
+(>= 50%), how often a unit may be drawn in a year per risk class (default once), the
+team size and the public random source (公开随机源) its scheduled draws name: always the
+source's first draw at least sources.MARGIN after commit. Loaded from a file or the
+trigger form; every change is audited."""
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from sqlalchemy import Connection, Engine, func, select
 
 from shuangsui import audit, db
 from shuangsui.core.reference import DEPARTMENTS, LIVE, RISK_CLASSES
+from shuangsui.draw import sources
 
 MIN_ROUNDS, MIN_RANDOM_SHARE, MIN_KEY_SHARE, MIN_TEAM = 3, 0.30, 0.50, 2
+DEFAULT_SOURCE = "fc3d"  # 福彩3D
 
 
 class PlanInvalid(ValueError):
@@ -36,6 +40,9 @@ class Plan:
     key_share: float = MIN_KEY_SHARE
     frequency: dict[str, int] = field(default_factory=lambda: {c: 1 for c in RISK_CLASSES})
     team_size: int = MIN_TEAM
+    # The kind of public random source (sources.GAMES) a round's draws name: its first
+    # draw at least sources.MARGIN after the commit.
+    source: str = DEFAULT_SOURCE
 
     def check(self) -> Plan:
         where = f"plan {self.year} {self.department}"
@@ -63,6 +70,12 @@ class Plan:
         unknown = set(self.frequency) - set(RISK_CLASSES)
         if unknown or any(int(v) < 1 for v in self.frequency.values()):
             raise PlanInvalid(f"{where}: frequency must map risk classes A-D to at least 1")
+        if self.source not in sources.kinds():
+            demo = " (demo only with SHUANGSUI_DEMO_SOURCE=1)" if self.source == "demo" else ""
+            raise PlanInvalid(
+                f"{where}: source {self.source!r} is not a public random source (公开随机源) "
+                f"a draw may name{demo}; one of {'、'.join(sources.kinds())}"
+            )
         self.frequency = {c: int(self.frequency.get(c, 1)) for c in RISK_CLASSES}
         return self
 
@@ -100,6 +113,7 @@ COLUMNS = {
     "key_share": ("重点企业比例",),
     "frequency": ("抽查频次",),
     "team_size": ("每组人数",),
+    "source": ("公开随机源",),
 }
 
 
@@ -146,6 +160,15 @@ def _value(r: dict, key: str, conv, default=None):
     return conv(text)
 
 
+def _source(v) -> str:
+    """A source kind ('fc3d') or its public name ('福彩3D'); empty: the default."""
+    text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+    if text == "":
+        return DEFAULT_SOURCE
+    by_name = {g.name: g.kind for g in sources.GAMES.values()}
+    return by_name.get(text, text.lower())
+
+
 def from_dict(r: dict) -> Plan:
     """A checked plan from a row of a file or the trigger form (30% or 0.3 both work)."""
     return Plan(
@@ -157,41 +180,44 @@ def from_dict(r: dict) -> Plan:
         key_share=_value(r, "key_share", float, MIN_KEY_SHARE),
         frequency=_frequency(r.get("frequency")),
         team_size=_value(r, "team_size", int, MIN_TEAM),
+        source=_source(r.get("source")),
     ).check()
 
 
+def _columns(p: Plan) -> dict:
+    """The plan as annual_plan stores it: its kind of public source in public_source (the
+    table's `source` says where the plan came from)."""
+    row = asdict(p)
+    row["public_source"] = row.pop("source")
+    return {**row, "frequency": json.dumps(p.frequency, sort_keys=True)}
+
+
 def save(engine: Engine, plans: list[Plan], *, source: str, actor: str, now: dt.datetime) -> int:
-    """Store plans (a plan replaces the same year and 科室's), each change audited."""
+    """Store plans (a plan replaces the same year and 科室's), each change audited.
+    `source`: where the plans came from (a file, or the form of a run)."""
     t = db.annual_plan
     changed = 0
     with engine.begin() as conn:
         for p in plans:
             p.check()
-            row = {
-                **asdict(p),
-                "frequency": json.dumps(p.frequency, sort_keys=True),
-                "source": source,
-                "updated_at": now,
-            }
+            columns = _columns(p)
             old = conn.execute(
                 select(t).where(t.c.year == p.year, t.c.department == p.department)
             ).first()
-            if (
-                old
-                and all(getattr(old, k) == row[k] for k in asdict(p) if k != "frequency")
-                and old.frequency == row["frequency"]
-            ):
+            if old and all(getattr(old, k) == v for k, v in columns.items()):
                 continue
+            row = {**columns, "source": source, "updated_at": now}
             if old:
                 conn.execute(
                     t.update().where(t.c.year == p.year, t.c.department == p.department).values(row)
                 )
             else:
                 conn.execute(t.insert().values(row))
+            event = {k: v for k, v in asdict(p).items() if k != "source"}
             audit.record(
                 conn,
                 "plan.saved",
-                {**asdict(p), "source": source, "replaced": bool(old)},
+                {**event, "public_source": p.source, "source": source, "replaced": bool(old)},
                 actor=actor,
                 entity="annual_plan",
                 entity_key=f"{p.year}/{p.department}",
@@ -202,6 +228,7 @@ def save(engine: Engine, plans: list[Plan], *, source: str, actor: str, now: dt.
 
 
 def load(conn: Connection, year: int, department: str | None = None) -> list[Plan]:
+    """The stored plans of a year (of one 科室, if given)."""
     t = db.annual_plan
     q = select(t).where(t.c.year == year).order_by(t.c.department)
     if department:
@@ -216,6 +243,7 @@ def load(conn: Connection, year: int, department: str | None = None) -> list[Pla
             r.key_share,
             json.loads(r.frequency),
             r.team_size,
+            r.public_source,
         )
         for r in conn.execute(q)
     ]

@@ -27,9 +27,11 @@ class Spec:
     key_share: float = 0.5
     team_size: int = 2
     industries: list[str] = field(default_factory=list)
-    public_value: str = ""  # only for a draw given its value at commit (no source)
+    # A value given at commit, with no source: legacy records and library use (tests)
+    # only. A run never sets it (specs_for_run): no value is given at trigger time.
+    public_value: str = ""
     # The future public random source (draw/sources.py) and, optionally, the China day of
-    # its draw; None: a value given at commit (public_value).
+    # its draw; None only with a public_value given at commit.
     source: str | None = None
     source_date: str | None = None
     inspection_date: str | None = None
@@ -66,7 +68,11 @@ def specs_for_run(
 ) -> list[Spec]:
     """The draws a run makes. A scheduled run, or a manual one with from_plan, draws for
     every 科室 with an annual plan for the year, the plan's share for the round; a manual
-    run otherwise draws once with the trigger form's parameters."""
+    run otherwise draws once with the trigger form's parameters.
+
+    Every draw names a future public source, never a value: a scheduled round the one its
+    plan names (the first draw at least sources.MARGIN after commit), a manual from_plan
+    run the form's `source` if given, else the plan's; a form's `public_value` is ignored."""
     from shuangsui.core import workdays
 
     inspection = (
@@ -74,13 +80,11 @@ def specs_for_run(
         or workdays.add_working_days(today, int(params.get("lead_working_days") or 10)).isoformat()
     )
     common = {
-        "public_value": params.get("public_value") or "",
-        "source": params.get("source") or None,
-        "source_date": params.get("source_date") or None,
         "inspection_date": inspection,
         "allow_shortfall": bool(params.get("allow_shortfall")),
         "max_per_inspector": params.get("max_per_inspector"),
     }
+    asked = {"source": params.get("source") or None, "source_date": params.get("source_date")}
     if scheduled_round is not None or params.get("from_plan"):
         round_no = scheduled_round or int(params.get("round") or 1)
         found = [
@@ -97,6 +101,10 @@ def specs_for_run(
         for p in found:
             if round_no > p.rounds:
                 continue
+            if scheduled_round is not None:  # the plan's rule: its first draw after commit
+                source, source_date = p.source, None
+            else:
+                source, source_date = asked["source"] or p.source, asked["source_date"] or None
             out.append(
                 Spec(
                     department=p.department,
@@ -106,6 +114,8 @@ def specs_for_run(
                     units=p.units_for_round(round_no),
                     key_share=p.key_share,
                     team_size=p.team_size,
+                    source=source,
+                    source_date=source_date,
                     **common,
                 ).check()
             )
@@ -124,6 +134,8 @@ def specs_for_run(
             industries=list(params.get("industries") or []),
             redraw_of=params.get("redraw_of"),
             redraw_reason=params.get("redraw_reason"),
+            source=asked["source"] or plans.DEFAULT_SOURCE,
+            source_date=asked["source_date"] or None,
             **common,
         ).check()
     ]

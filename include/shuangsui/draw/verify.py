@@ -7,6 +7,7 @@ algorithm well enough to re-implement it without this package."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -114,6 +115,7 @@ def verify_record(
             secret is not None and draw.commitment(secret) == rec.get("commitment"),
             "abandoned (作废) before the draw: the revealed secret matches the commitment",
         )
+        _check_source(v, rec)
         v.add(
             "targets and teams",
             not rec.get("targets") and rec.get("seed") is None,
@@ -122,6 +124,7 @@ def verify_record(
         )
         return v
     seed = _check_seed(v, rec)
+    _check_source(v, rec)
     units = _check_pool(
         v,
         rec,
@@ -206,6 +209,93 @@ def _check_seed(v: Verification, rec: dict) -> str | None:
         f"{short(seed)}",
     )
     return seed
+
+
+def _moment(text: object) -> dt.datetime | None:
+    """A published moment ("2026-11-26T13:15:00Z") as naive UTC; None if absent or not ISO."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo else t
+
+
+def _check_source(v: Verification, rec: dict) -> None:
+    """The public source's timing (公开随机源): due after the commit, so nobody knew its
+    value then; the value entered once the source was due and before the draw. An
+    abandoned draw (never drawn) is checked for the first part only."""
+    name, source = "public source", rec.get("public_source")
+    if not source:
+        v.add(
+            name,
+            True,
+            "the draw named no future public source: its public value "
+            f"{rec.get('public_value')!r} was given at commit, so nothing shows it was "
+            "unknown then",
+            skipped=True,
+        )
+        return
+    if not isinstance(source, dict):
+        v.add(name, False, f"the record's public_source {source!r} is not an object")
+        return
+    label = source.get("label") or source.get("id")
+    due_text, committed_text = source.get("due_at"), rec.get("committed_at")
+    due, committed = _moment(due_text), _moment(committed_text)
+    if due is None or committed is None:
+        what = "due time (public_source.due_at)" if due is None else "commit time (committed_at)"
+        v.add(
+            name,
+            False,
+            f"{label}: the record gives no {what} "
+            f"({(due_text if due is None else committed_text)!r}), so nothing shows the "
+            "source's value was unknown at commit",
+        )
+        return
+    if due <= committed:
+        v.add(
+            name,
+            False,
+            f"{label} was due at {due_text}, at or before the commit at {committed_text}: "
+            "its value could have been known at commit",
+        )
+        return
+    told = f"{label}: due at {due_text}, after the commit at {committed_text}"
+    if v.status == "abandoned":
+        v.add(name, True, f"{told}; abandoned (作废) before its value was used")
+        return
+    entry = rec.get("public_value_entry")
+    at_text = entry.get("at") if isinstance(entry, dict) else None
+    if at_text is None:
+        if v.status == "committed":
+            v.add(name, True, f"{told}; its value is not entered yet")
+        else:
+            v.add(name, True, told, unchecked="when its value was entered (no entry time)")
+        return
+    drawn_text = rec.get("drawn_at")
+    at, drawn = _moment(at_text), _moment(drawn_text)
+    if at is None or (drawn_text is not None and drawn is None):
+        bad = ("public_value_entry.at", at_text) if at is None else ("drawn_at", drawn_text)
+        v.add(name, False, f"{label}: {bad[0]} {bad[1]!r} is not an ISO 8601 moment")
+        return
+    if at < due:
+        v.add(
+            name,
+            False,
+            f"its value was entered at {at_text}, before {label} was due at {due_text}: "
+            "it cannot be that draw's result",
+        )
+    elif drawn is not None and at > drawn:
+        v.add(
+            name,
+            False,
+            f"its value was entered at {at_text}, after the draw at {drawn_text}: the record "
+            "says the draw was made before its value was known",
+        )
+    else:
+        after = f", before the draw at {drawn_text}" if drawn_text else ""
+        v.add(name, True, f"{told}; its value entered at {at_text}{after}")
 
 
 def _check_pool(v: Verification, rec: dict, pool_file: Path) -> list[draw.Unit] | None:

@@ -3,6 +3,7 @@
    候选名录哈希、每家单位的排序值和抽取结果，与公布的记录逐项比对。算法与
    shuangsui.draw.algorithm（select_targets）相同，见“如何验证抽取”和 check.py。
    结果写在 data-verify-result 属性中：checking（核验中）、match（一致）、
+   partial（已核验的各项一致，有的项目无从核验，如承诺时已给定公开随机数）、
    mismatch（不一致）、pending（尚未抽取）、unavailable（本浏览器无法核验）、
    error（文件未能下载）。未启用脚本时页面照常显示，可下载文件用 check.py 核验。 */
 (function () {
@@ -44,6 +45,15 @@
   function short(h) { return typeof h === "string" && h.length > 16 ? h.slice(0, 16) + "…" : String(h); }
   function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
   function pct(x) { return Math.round(x * 100) + "%"; }
+
+  // 记录中的时刻（UTC，如 2026-11-26T13:15:00Z 或带微秒）换算为微秒数；无法识别时为 null
+  function moment(text) {
+    if (typeof text !== "string") { return null; }
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z$/.exec(text);
+    if (!m) { return null; }
+    var ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    return ms * 1000 + (m[7] ? +(m[7] + "00000").slice(0, 6) : 0);
+  }
 
   async function download(url, name) {
     var r = await fetch(url, { cache: "no-cache" });
@@ -214,19 +224,62 @@
     checks.forEach(function (c) {
       var li = document.createElement("li");
       li.setAttribute("data-check", c.id);
-      li.setAttribute("data-ok", c.ok ? "true" : "false");
+      li.setAttribute("data-ok", !c.ok ? "false" : c.skip ? "skip" : "true");
       var badge = document.createElement("span");
-      badge.className = "badge " + (c.ok ? "o-ok" : "o-bad");
-      badge.textContent = c.ok ? "一致" : "不一致";
+      badge.className = "badge " + (!c.ok ? "o-bad" : c.skip ? "o-warn" : "o-ok");
+      badge.textContent = !c.ok ? "不一致" : c.skip ? "无从核验" : "一致";
       li.appendChild(badge);
       li.appendChild(document.createTextNode(" " + c.name + "：" + c.detail));
       list.appendChild(li);
     });
     var failed = checks.filter(function (c) { return !c.ok; });
+    var skipped = checks.filter(function (c) { return c.ok && c.skip; });
     if (failed.length) {
       say("mismatch", "核验结果：不一致。" + failed.map(function (c) { return c.name; }).join("、") + "未通过核验（见下列各项）。下载的文件与本局公布的记录不符，请以本局公布的文件为准，如有疑问请与本局联系。");
+    } else if (skipped.length) {
+      say("partial", "核验结果：部分核验。已核验的各项均与公布的记录一致，但" + skipped.map(function (c) { return c.name; }).join("、") + "无从核验（见下列各项），因此不能称为完全一致（用时 " + seconds.toFixed(1) + " 秒）。");
     } else {
       say("match", "核验结果：一致。已在本浏览器中按公布的算法重新计算，承诺值、种子、候选名录和抽取结果均与公布的记录一致（用时 " + seconds.toFixed(1) + " 秒）。");
+    }
+  }
+
+  // 与 shuangsui.draw.verify 的 public source 一项相同
+  function checkSourceTiming(rec, pre, abandoned, add) {
+    var NAME = "公开随机源时间", src = rec.public_source;
+    if (!src) {
+      add("source", NAME, true, "本次抽取未指定未来的公开随机源，公开随机数“" + (rec.public_value || "") + "”在承诺时即已给出，无从证明承诺时该数尚未可知", true);
+      return;
+    }
+    var label = (src && (src.label || src.id)) || "公开随机源";
+    var committedText = rec.committed_at || pre.committed_at;
+    var due = moment(src.due_at), committed = moment(committedText);
+    if (due === null || committed === null) {
+      add("source", NAME, false, label + "：记录中没有可识别的" + (due === null ? "开奖（发布）时间 due_at" : "承诺时间 committed_at") + "，无从证明承诺时其值尚未可知");
+      return;
+    }
+    if (due <= committed) {
+      add("source", NAME, false, label + "的开奖（发布）时间 " + src.due_at + " 不晚于承诺时间 " + committedText + "：承诺时其值可能已经可知");
+      return;
+    }
+    var told = label + "开奖（发布）时间 " + src.due_at + "，晚于承诺时间 " + committedText;
+    if (abandoned) {
+      add("source", NAME, true, told + "；承诺已作废，未使用其值");
+      return;
+    }
+    var entry = rec.public_value_entry && typeof rec.public_value_entry === "object" ? rec.public_value_entry : {};
+    if (entry.at === null || entry.at === undefined) {
+      add("source", NAME, true, told + "；记录中没有录入时间，录入是否在开奖之后无从核验", true);
+      return;
+    }
+    var at = moment(entry.at), drawn = rec.drawn_at === null || rec.drawn_at === undefined ? null : moment(rec.drawn_at);
+    if (at === null || (drawn === null && rec.drawn_at !== null && rec.drawn_at !== undefined)) {
+      add("source", NAME, false, label + "：录入时间或抽取时间不是可识别的时刻");
+    } else if (at < due) {
+      add("source", NAME, false, "开奖号码录入时间 " + entry.at + " 早于" + label + "的开奖（发布）时间 " + src.due_at + "：录入的不可能是该期的结果");
+    } else if (drawn !== null && at > drawn) {
+      add("source", NAME, false, "开奖号码录入时间 " + entry.at + " 晚于抽取时间 " + rec.drawn_at + "：记录显示抽取在录入之前");
+    } else {
+      add("source", NAME, true, told + "；开奖号码于 " + entry.at + " 录入" + (drawn !== null ? "，早于抽取时间 " + rec.drawn_at : ""));
     }
   }
 
@@ -245,7 +298,7 @@
       return;
     }
     var rec = json(files[0]), pre = json(files[1]), raw = files[2], checks = [];
-    function add(id, name, ok, detail) { checks.push({ id: id, name: name, ok: ok, detail: detail }); }
+    function add(id, name, ok, detail, skip) { checks.push({ id: id, name: name, ok: ok, detail: detail, skip: !!skip }); }
     if (!rec || typeof rec !== "object") {
       add("record", "抽取记录", false, "record.json 不是有效的 UTF-8 JSON 文件");
       show(checks, 0);
@@ -289,6 +342,9 @@
         ? how + " = " + short(seed) + "，与记录一致"
         : how + " 为 " + seed + "，记录为 " + rec.seed + "；以下按重新计算的种子核对抽取结果");
     }
+
+    // 公开随机源的时间：开奖（发布）晚于承诺，开奖号码在开奖之后、抽取之前录入；作废的只核对前者
+    checkSourceTiming(rec, pre, abandoned, add);
 
     // 三、候选名录：文件哈希、家数、重点单位家数和格式
     var info = rec.pool || {}, preInfo = pre.pool || {}, problems = [];
