@@ -1,6 +1,8 @@
-# make demo: set up and run the registry sync on the bundled sample data (SQLite, real
-# Airflow DAG runs). make test: set up and run the tests. make lint: ruff (lint and
-# format) and mypy. All use a local .venv.
+# make demo: set up and run the main job on the bundled sample data (SQLite, real Airflow
+# DAG runs: registry sync, plans, two-phase draws with approval, results, publication, the
+# report; tools/demo.sh). make airflow-ui: the same data in the Airflow UI, ready to use.
+# make test: set up and run the tests. make lint: ruff (lint and format) and mypy. All use
+# a local .venv; `shuangsui` is in .venv/bin.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -37,14 +39,17 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The Airflow UI on the demo's data: http://localhost:8080 (passwords printed by airflow
-# standalone, also in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated). Users:
-# admin, 科室 staff (clerk, clerk2) and the configured leaders (leader, deputy: see
-# SHUANGSUI_LEADERS), who alone can decide draws and recusals.
+# The Airflow UI on the demo's data, ready to use: http://localhost:8080. tools/airflow_ui.sh
+# starts a mail sink (smtp_default; mails as .eml in $(DATA)/mail), loads the samples if
+# `make demo` has not run, gives the users below passwords (printed, and kept in
+# $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated), unpauses every DAG and runs
+# `airflow standalone`. Users: admin, 科室 staff (clerk enters a public value, clerk2
+# confirms it) and the configured leaders (leader, deputy: see SHUANGSUI_LEADERS), who alone
+# can decide draws and recusals.
 AIRFLOW_UI_USERS ?= admin:admin,clerk:user,clerk2:user,leader:user,deputy:user
+export AIRFLOW_UI_USERS
 airflow-ui: install
-	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_UI_USERS) \
-	  PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/airflow standalone
+	PATH=$(CURDIR)/$(BIN):$$PATH bash tools/airflow_ui.sh
 
 clean:
 	rm -rf $(DATA)

@@ -1,13 +1,23 @@
 # mypy: disable-error-code="arg-type,index,call-arg"
 # (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
 """
-### Report to the 管委会 (普遍性问题通报)
+### 管委会报告（普遍性问题通报）
 
-Monthly, and on demand for any year: the problems found by the year's random inspections,
-counted by checklist item, industry and 科室, with those common to many units highlighted
-(第七条(六): 随机抽查中发现的安全生产工作中带有普遍性的问题，要及时向高新区管委会及其相关部门
-通报反馈), as HTML with charts, DOCX for the file, and JSON. Serious violations are counted
-too; their credit records are exported with the public site's open data.
+汇总某一年度随机抽查中发现的问题，按检查事项、行业和科室统计，突出多家单位共有的
+“普遍性问题”，供向高新区管委会及相关部门通报反馈（第七条(六)）。严重违法行为也单独统计。
+报告有网页版（带图表）、DOCX 版（存档）和 JSON 数据。
+
+**什么时候运行**：每月 1 日 08:00（北京时间）自动生成当年的报告；也可点击 **触发** 为
+任意年度生成，表单各项都有默认值。
+
+**如何填写表单**：**年度** 不填即当年；某个问题在不少于 **至少涉及的单位数** 家单位、或不低于
+**占被检查单位的比例** 的单位中发现（且至少 2 家）时，列为普遍性问题。
+
+报告保存在报告目录的 `management` 文件夹，路径见 write_report 任务的日志。
+
+---
+
+*For engineers*: one task, `write_report` → `shuangsui.publish.management_report`.
 """
 
 from __future__ import annotations
@@ -21,8 +31,12 @@ from shuangsui_airflow.run import current_run
 
 log = logging.getLogger(__name__)
 
+REPORT, COMMON = "报告年度", "普遍性问题标准"
+
 
 @dag(
+    dag_display_name="管委会报告",
+    description="随机抽查发现的普遍性问题，向管委会通报的报告",
     schedule="0 8 1 * *",  # 08:00 on the first of each month, Asia/Shanghai
     start_date=START,
     catchup=False,
@@ -31,11 +45,30 @@ log = logging.getLogger(__name__)
     default_args=DEFAULT_ARGS,
     params={
         "year": Param(
-            None, type=["null", "integer"], minimum=2017, title="年度 (default: the run's year)"
+            None,
+            type=["null", "integer"],
+            minimum=2017,
+            title="年度",
+            description="选填：报告哪一年的抽查，如 2026；不填即运行当年。",
+            section=REPORT,
         ),
-        "min_units": Param(3, type="integer", minimum=2, title="普遍性问题：至少涉及的单位数"),
+        "min_units": Param(
+            3,
+            type="integer",
+            minimum=2,
+            title="至少涉及的单位数",
+            description="必填：一个问题在这么多家及以上单位中发现，即列为普遍性问题（至少 2）。",
+            section=COMMON,
+        ),
         "min_share": Param(
-            0.1, type="number", minimum=0, maximum=1, title="或：占被检查单位的比例"
+            0.1,
+            type="number",
+            minimum=0,
+            maximum=1,
+            title="或：占被检查单位的比例",
+            description="必填：或在不低于这一比例的被检查单位中发现（如 0.1 即 10%），"
+            "也列为普遍性问题。",
+            section=COMMON,
         ),
     },
 )

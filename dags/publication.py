@@ -1,15 +1,30 @@
 # mypy: disable-error-code="arg-type,index,call-arg"
 # (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
 """
-### Publication (一公开)
+### 结果公示（一公开）
 
-Daily, and whenever new results arrive (the `shuangsui_results` asset): brings the
-publication list up to date, publishes every result that is ready — no problem found, or
-the problem handled (整改 done or a decision made) — rebuilds the public site and open
-data, and tracks deadlines: results without problems within 20 working days from the end of
-the inspection (第七条(七)), counted on China's official calendar. The responsible 科室 is
-warned before an item falls due and alerted every day it is overdue; nothing is missed
-silently. A correction is a new version that says what changed and why.
+把抽查结果在公示网站上公开，并盯住公示期限。
+
+**什么时候运行**：每天 07:00（北京时间）自动运行；每次“抽查结果录入”成功运行后也会
+自动运行。也可点击 **触发** 立即运行，表单各项都有默认值，直接触发即可。
+
+**每次运行做什么**
+
+1. 为每个已批准抽取的被检查单位建立公示事项，并计算公示期限：未发现问题的结果，自检查结束
+   之日起 20 个工作日内公示（第七条(七)，检查结束当日不计，按国家法定节假日和调休计算）。
+2. 公示已可以公开的结果：未发现问题的，或发现的问题已处理（整改完成或已作出处罚决定）的。
+   已公示的结果有变化时，发布新版本并注明改了什么、为什么（“更正原因”）。
+3. 重新生成公示网站和开放数据（CSV、JSON）；发布前检查不含电话、邮箱、身份证号等个人信息。
+4. 在期限前若干个工作日提醒负责的科室（“提前提醒天数”），逾期未公示的每天告警，不会漏掉。
+
+某年份的法定节假日安排还没有录入时，该年的期限暂不计算（不按周末推测），refresh 任务的日志
+写明缺哪一年；“工作日历检查”每天失败并告警，直到录入。
+
+---
+
+*For engineers*: `refresh` → `publish` → `build_site` (outlet `shuangsui_public_site`) and
+`track_deadlines` (queues and sends `deadline_warning` / `overdue_alert` mail); scheduled by
+`AssetOrTimeSchedule` on the `shuangsui_results` asset. Domain: `shuangsui.publish`.
 """
 
 from __future__ import annotations
@@ -27,6 +42,8 @@ log = logging.getLogger(__name__)
 
 
 @dag(
+    dag_display_name="结果公示",
+    description="公示抽查结果，重建公示网站和开放数据，到期提醒、逾期告警",
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 7 * * *", timezone=TZ), assets=[RESULTS]
     ),
@@ -42,10 +59,17 @@ log = logging.getLogger(__name__)
             type="integer",
             minimum=1,
             maximum=15,
-            title="Warn this many working days before a deadline",
+            title="提前提醒天数",
+            description="必填：公示期限前几个工作日提醒负责的科室，1 到 15。",
+            section="公示期限",
         ),
         "correction_reason": Param(
-            "检查结果数据更新", type="string", title="Reason shown on corrections (更正原因)"
+            "检查结果数据更新",
+            type="string",
+            minLength=1,
+            title="更正原因",
+            description="必填：已公示的结果有变化、发布新版本时注明的原因。",
+            section="更正",
         ),
     },
 )

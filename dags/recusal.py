@@ -1,14 +1,34 @@
 # mypy: disable-error-code="arg-type,index,call-arg"
 # (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
 """
-### Recusal (回避) after a draw
+### 回避申请
 
-An inspector drawn for a unit he has an interest in asks to withdraw (第四条(五)). Staff
-trigger this DAG with the draw, the unit, the inspector and the reason; the 分管领导
-decides in *Required actions* (第七条(二): 检查人员的回避，由分管领导决定). On approval
-the next eligible inspector in the draw's rank order for that unit takes his place and
-role — itself a random draw that anyone can re-check from the record. Everything is
-recorded; nothing is overwritten.
+抽中的执法人员与被检查单位有利害关系（如近亲属在该单位任职、曾在该单位任职）时，申请
+回避（第四条(五)）。回避由分管领导决定（第七条(二)）。
+
+**什么时候运行**：只在手动触发时运行，用于已抽取的抽查任务（待审批、已批准、已发通知
+或检查中）。
+
+**如何填写表单**（点击右上角 **触发**，展开“回避申请”栏；四项都必填）
+
+- **抽查任务编号**：如 `2026-WH-1A2B3C4D5E`，见检查通知书、任务单或公示网站。
+- **统一社会信用代码**：该执法人员被派去检查的单位的 18 位代码。
+- **申请回避的人员编号**：执法人员编号，如 `ZF013`，见任务单。
+- **回避事由**：写明利害关系，将记入记录并送分管领导。
+
+**触发之后**
+
+1. 系统记录申请（request），核对该人员确在这个单位的检查组中，否则任务失败并写明原因。
+2. 分管领导在 **浏览 → 待响应的任务实例**（Required actions）打开“执法人员回避申请待分管领导
+   决定”，选择 **批准** 或 **驳回**（驳回须写明理由）。只有配置的分管领导可以答复。
+3. 批准后（apply），按这次抽取的随机排序，由该单位候选人员中下一名符合条件的人员替补，
+   并承担原人员在组中的角色；替补本身也是可复核的随机抽取。驳回则检查组不变。
+   所有经过都记入抽取记录，原记录不会被覆盖。
+
+---
+
+*For engineers*: `request` (shuangsui.draw.recusal.request_recusal) → `decide_recusal`
+(HITL, assigned to `SHUANGSUI_LEADERS`) → `apply` (decide_recusal, replacement by rank).
 """
 
 from __future__ import annotations
@@ -20,19 +40,49 @@ from shuangsui_airflow.decisions import leader_decision, read_decision
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.run import current_run
 
+REQUEST = "回避申请"
+
 
 @dag(
+    dag_display_name="回避申请",
+    description="执法人员申请回避，分管领导决定，按随机排序替补",
     schedule=None,
     start_date=START,
     catchup=False,
     tags=["draw", "recusal"],
     doc_md=__doc__,
     default_args=DEFAULT_ARGS,
+    # Genuinely required: no default, so the form marks each one (*) and says 此为必填字段.
     params={
-        "draw_id": Param(type="string", title="抽查任务编号 (draw id)"),
-        "uscc": Param(type="string", minLength=18, maxLength=18, title="统一社会信用代码"),
-        "inspector_id": Param(type="string", title="申请回避的人员编号"),
-        "reason": Param(type="string", minLength=2, title="回避事由"),
+        "draw_id": Param(
+            type="string",
+            minLength=1,
+            title="抽查任务编号",
+            description="必填：如 2026-WH-1A2B3C4D5E，见检查通知书、任务单或公示网站。",
+            section=REQUEST,
+        ),
+        "uscc": Param(
+            type="string",
+            minLength=18,
+            maxLength=18,
+            title="统一社会信用代码",
+            description="必填：该执法人员被派去检查的单位的 18 位统一社会信用代码。",
+            section=REQUEST,
+        ),
+        "inspector_id": Param(
+            type="string",
+            minLength=1,
+            title="申请回避的人员编号",
+            description="必填：执法人员编号，如 ZF013，见执法检查任务单。",
+            section=REQUEST,
+        ),
+        "reason": Param(
+            type="string",
+            minLength=2,
+            title="回避事由",
+            description="必填：写明与该单位的利害关系，如“近亲属在该单位任职”。",
+            section=REQUEST,
+        ),
     },
 )
 def recusal():

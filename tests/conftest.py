@@ -163,6 +163,41 @@ def smtp_server(monkeypatch):
         pass
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def chromium() -> str:
+    """Debian's Chromium for the browser tests (never a browser download)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(
+                "chromium must be installed for the browser tests "
+                "(apt-get install -y chromium fonts-noto-cjk)"
+            )
+        pytest.skip("chromium not installed (/usr/bin/chromium)")
+    return str(CHROMIUM)
+
+
+def sync_playwright():
+    """Playwright's sync API (from PyPI, driving chromium())."""
+    try:
+        from playwright.sync_api import sync_playwright as sp
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "playwright must be installed for the browser tests (pip install playwright)"
+            )
+        pytest.skip("playwright not installed")
+    return sp
+
+
+def artifacts() -> Path:
+    """Where tests keep screenshots and other artifacts (tests/artifacts, gitignored)."""
+    folder = Path(os.environ.get("SHUANGSUI_TEST_ARTIFACTS", ROOT / "tests" / "artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture
 def beacon(monkeypatch):
     """A local randomness beacon (drand's HTTP API, one round a second) and the Airflow

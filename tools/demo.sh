@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# The demo: the business database, Airflow's metadata database, then the registry sync of
-# the bundled sample data as a real Airflow DAG run. Run through `make demo`.
+# The demo, through `make demo`: the business database and Airflow's metadata database, then
+# real Airflow DAG runs on the bundled sample data — registry sync, annual plans, round 3
+# of the plans as two-phase draws (commit published, 演示 source value entered and
+# confirmed, approval by the configured leader), one abandoned commitment, demonstration
+# results, publication and the report to the 管委会 — and `shuangsui verify` of every draw.
+# HITL steps are answered by tools/airflow_run.py as the named users; the Airflow UI path
+# is `make airflow-ui`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 logs="$SHUANGSUI_DATA_DIR/demo-logs"

@@ -23,6 +23,11 @@ class NotALeader(AirflowFailException):
     retried."""
 
 
+class ReasonMissing(AirflowFailException):
+    """A 驳回 without its reason: nothing is recorded, never retried; the step is cleared
+    and answered again."""
+
+
 @dataclass(frozen=True)
 class Decision:
     approved: bool
@@ -51,7 +56,16 @@ def leader_decision(task_id: str, subject: str, body: Any, **kwargs: Any):
         subject,
         body,
         [APPROVE, REJECT],
-        params={"reason": Param("", type="string", title="意见（驳回时请写明理由）")},
+        # Optional in the form (a required field would block 批准 too); a 驳回 without
+        # a reason is refused when the answer is read.
+        params={
+            "reason": Param(
+                None,
+                type=["null", "string"],
+                title="意见",
+                description="批准时可不填；驳回时必须写明理由",
+            )
+        },
         assigned=[(x.user, x.name) for x in config.leaders()],
         **kwargs,
     )
@@ -67,10 +81,13 @@ def read_decision(answer: dict) -> Decision:
             f"用户 {login or '（未知）'} 不是配置的分管领导，其答复无效 "
             f"(user {login!r} is not one of SHUANGSUI_LEADERS)"
         )
+    approved = answer["chosen_options"] == [APPROVE]
+    reason = str((answer.get("params_input") or {}).get("reason") or "").strip()
+    if not approved and not reason:
+        raise ReasonMissing(
+            "驳回须写明理由，本次答复未记录；请清除该审批步骤，重新答复 "
+            "(a rejection must give its reason)"
+        )
     return Decision(
-        approved=answer["chosen_options"] == [APPROVE],
-        by=who.signature,
-        user=login,
-        reason=(answer.get("params_input") or {}).get("reason", ""),
-        at=hitl.answer_time(answer),
+        approved=approved, by=who.signature, user=login, reason=reason, at=hitl.answer_time(answer)
     )

@@ -3,14 +3,41 @@ them: each takes what its task receives and calls the domain package."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 
-from shuangsui.core.clock import utcnow
+from airflow.sdk.exceptions import AirflowFailException
+
+from shuangsui.core.clock import china_minute, parse_utc, utcnow
 from shuangsui_airflow import sources as sources_step
 from shuangsui_airflow.decisions import read_decision
 from shuangsui_airflow.run import current_run
 from shuangsui_airflow.smtp import smtp_settings
 from shuangsui_airflow.timetable import round_of
+
+log = logging.getLogger(__name__)
+
+
+class DrawNotPossible(AirflowFailException):
+    """A draw the rules refuse (第七条): the task fails at once, never retried, since
+    running it again would refuse it again."""
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turn the rules' refusals into a failure without retries, the rule and shortfall
+    logged first."""
+    from shuangsui.draw.algorithm import DrawRefused, TeamImpossible
+    from shuangsui.draw.plan import PlanInvalid
+    from shuangsui.draw.sources import SourceRefused
+
+    try:
+        yield
+    except (DrawRefused, TeamImpossible, SourceRefused, PlanInvalid) as e:
+        log.error("不予抽取（不重试）：%s", e)
+        raise DrawNotPossible(f"不予抽取：{e}") from e
 
 
 def plan_draws(params) -> list[dict]:
@@ -18,7 +45,7 @@ def plan_draws(params) -> list[dict]:
     from shuangsui.draw import spec
 
     run = current_run()
-    with run.engine().connect() as conn:
+    with refusals(), run.engine().connect() as conn:
         specs = spec.specs_for_run(
             conn,
             params,
@@ -36,10 +63,11 @@ def commit(spec: dict) -> str:
 
     spec = dict(spec)
     origin = spec.pop("origin")
-    beacon = sources_step.configured_beacon() if spec.get("source") == "beacon" else None
-    return lifecycle.commit(
-        current_run().engine(), Spec(**spec), origin=origin, now=utcnow(), beacon=beacon
-    )
+    with refusals():
+        beacon = sources_step.configured_beacon() if spec.get("source") == "beacon" else None
+        return lifecycle.commit(
+            current_run().engine(), Spec(**spec), origin=origin, now=utcnow(), beacon=beacon
+        )
 
 
 def publish_commitment(draw_id: str) -> str:
@@ -54,10 +82,11 @@ def publish_commitment(draw_id: str) -> str:
     with eng.connect() as conn:
         rec = lifecycle.record(conn, draw_id)
     src = rec.public_source or {}
+    due = china_minute(parse_utc(src.get("due_at")))
     return (
         f"抽查任务 {draw_id}（{rec.department}）的承诺已于公示网站公布。\n\n"
         f"请在开奖后录入 **{src.get('label', '')}**（{src.get('digits')} 位数字，"
-        f"开奖时间 {src.get('due_at')}），由另一名工作人员核对确认。"
+        f"开奖时间 {due}（北京时间）），由另一名工作人员核对确认。"
         "如该期未开奖，请选择作废并写明理由。"
     )
 
@@ -84,16 +113,21 @@ def perform(draw_id: str) -> dict:
     from shuangsui.draw import lifecycle, summary
 
     eng = current_run().engine()
-    lifecycle.perform(eng, draw_id, now=utcnow())
+    with refusals():
+        lifecycle.perform(eng, draw_id, now=utcnow())
     with eng.connect() as conn:
         return {"draw_id": draw_id, "summary": summary.summary_markdown(conn, draw_id)}
 
 
 def decide(draw_id: str, answer: dict) -> str:
-    """Record the decision: approved, or rejected with its reason."""
+    """Record the decision: approved, or rejected with its reason; the approval mail still
+    waiting in the outbox is withdrawn."""
     from shuangsui.draw import lifecycle
+    from shuangsui.outreach import dispatch
 
-    rec = lifecycle.decide(current_run().engine(), draw_id, **read_decision(answer).as_kwargs())
+    eng = current_run().engine()
+    rec = lifecycle.decide(eng, draw_id, **read_decision(answer).as_kwargs())
+    dispatch.withdraw_approval_request(eng, draw_id, now=utcnow())  # no stale 【待审批】
     return str(rec.status)
 
 

@@ -17,30 +17,39 @@ from shuangsui_airflow.run import current_run
 log = logging.getLogger(__name__)
 
 
-def intake_params(default_source_help: str) -> dict[str, Param]:
-    """Trigger-form params of a landing-file intake (registry_sync, results_intake)."""
+def intake_params(source_help: str, full_snapshot_help: str) -> dict[str, Param]:
+    """Trigger-form params of a landing-file intake (registry_sync, results_intake); the
+    two texts say what the source defaults to and what 完整名录 means for this intake."""
     return {
         "source": Param(
             None,
             type=["null", "string"],
-            title="Landing file or folder",
-            description=default_source_help,
+            title="文件或文件夹",
+            description=source_help,
+            section="读取文件",
         ),
         "full_snapshot": Param(
             True,
             type="boolean",
-            title="Full directory",
-            description="Units missing from the files are marked 移出名录 "
-            "(never deleted). Off for partial updates.",
+            title="完整名录",
+            description=full_snapshot_help,
+            section="读取文件",
         ),
         "upstream_conn_id": Param(
-            None, type=["null", "string"], title="Upstream database connection id"
+            None,
+            type=["null", "string"],
+            title="上游数据库连接",
+            description="选填：从上游系统的数据库表读取时，填写 Airflow 连接的编号（Conn Id）。",
+            section="上游数据库",
         ),
         "upstream_tables": Param(
             {},
             type="object",
-            title="Upstream tables",
-            description='e.g. {"enterprises": "ent_dir"} or {"results": "inspection_results"}',
+            title="上游数据表",
+            description='填写了上游数据库连接时必填：读取哪些表，如 {"enterprises": "ent_dir"}'
+            '（检查对象）、{"inspectors": "…"}（执法人员）、{"conflicts": "…"}（回避关系）'
+            '或 {"results": "inspection_results"}（检查结果）。',
+            section="上游数据库",
         ),
     }
 

@@ -19,12 +19,15 @@ def approval_link(dag_id: str, run_id: str) -> str:
 
 
 class LeaderApprovalNotifier(BaseNotifier):
-    """On a HITL approval step: email the 分管领导 that a draw waits for him. The draw is
-    the one its upstream task (the draw step) returned as `draw_id`."""
+    """On a HITL approval step: email the 分管领导 that a draw waits for him, with the link
+    to the run's Required actions page. The draw is the one its upstream task (the draw
+    step) returned as `draw_id`. Once he has decided, the request is withdrawn
+    (dispatch.withdraw_approval_request) and never sent late."""
 
     def notify(self, context: Any) -> None:
         from shuangsui import db
         from shuangsui.outreach import dispatch
+        from shuangsui.outreach.mail import MailKind
         from shuangsui_airflow.smtp import send_now
 
         ti = context["ti"]
@@ -32,7 +35,7 @@ class LeaderApprovalNotifier(BaseNotifier):
         dispatch.queue_approval_request(
             db.engine(), draw_id, link=approval_link(ti.dag_id, ti.run_id), now=utcnow()
         )
-        send_now(("approval_request",))
+        send_now((MailKind.APPROVAL_REQUEST,))
 
 
 def upstream_value(context: Any, key: str) -> Any:
@@ -51,6 +54,7 @@ class DepartmentFailureAlert(BaseNotifier):
     def notify(self, context: Any) -> None:
         from shuangsui import db
         from shuangsui.outreach import dispatch
+        from shuangsui.outreach.mail import MailKind
         from shuangsui_airflow.smtp import send_now
 
         run = context["dag_run"]
@@ -66,4 +70,4 @@ class DepartmentFailureAlert(BaseNotifier):
             error=str(error),
             now=utcnow(),
         )
-        send_now(("failure_alert",))
+        send_now((MailKind.FAILURE_ALERT,))

@@ -84,7 +84,7 @@ def value_entry(task_id: str, body: Any, draw_id: Any, **kwargs: Any) -> ValueEn
         options=[ENTER, ABANDON],
         params={
             "value": Param(None, type=["null", "string"], title="开奖号码"),
-            "reason": Param("", type="string", title="说明（作废时请写明理由）"),
+            "reason": Param(None, type=["null", "string"], title="说明（作废时请写明理由）"),
         },
         **kwargs,
     )

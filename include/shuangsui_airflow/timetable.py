@@ -154,10 +154,11 @@ class WorkingDayTimetable(Timetable):
         self.dates = _check_dates(dates)
         self.at = _check_at(at)
         listed = ", ".join(f"{m:02d}-{d:02d}" for m, d in self.dates)
-        self._summary = f"{listed} {self._at_text()} (working day)"
+        self._summary = f"每年 {listed} {self._at_text()}（遇节假日顺延至工作日）"
         self.description = (
-            f"Each year on {listed} at {self._at_text()} {TZ}, moved forward to the first "
-            f"working day (节假日顺延至工作日) of China's official calendar"
+            f"每年 {listed} {self._at_text()}（北京时间）运行，节假日顺延：按国务院办公厅公布的"
+            f"工作日历顺延至下一个工作日 (each year on {listed} at {self._at_text()} {TZ}, "
+            f"moved forward to the first working day of China's official calendar)"
         )
 
     # -- Airflow's timetable API

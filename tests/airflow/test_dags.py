@@ -1,5 +1,6 @@
 """The DAG files: they import cleanly, carry tags and retries, and really run."""
 
+import datetime as dt
 import shutil
 import sys
 
@@ -245,6 +246,67 @@ def test_an_answer_from_someone_who_is_not_the_leader_decides_nothing(
         assert conn.execute(select(func.count()).select_from(db.document)).scalar_one() == 0
     assert (row.status, row.decided_by) == ("drawn", None)
     assert [m["Subject"] for m in smtp_server.messages if "任务单" in m["Subject"]] == []
+
+
+def _tries(dr, task_id):
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = (
+            session.query(TaskInstance)
+            .filter_by(dag_id=dr.dag_id, run_id=dr.run_id, task_id=task_id)
+            .one()
+        )
+        return str(ti.state), ti.try_number
+
+
+@pytest.mark.e2e
+def test_a_draw_the_rules_refuse_fails_at_once_without_retry(
+    airflow_db, registry_loaded, dagbag, smtp_server
+):
+    from shuangsui.draw import plan
+
+    # 非煤矿山监管科 has 132 units: 500 cannot be drawn (第七条), and trying again won't help.
+    dr = _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 500}, "批准")
+    assert not str(dr.state).endswith("success")
+    assert _tries(dr, "one_draw.perform") == ("failed", 1)
+    with registry_loaded.connect() as conn:
+        assert conn.execute(select(db.draw.c.status)).scalar_one() == "refused"
+    # A plan round that no plan has is refused too, saying so, instead of drawing nothing.
+    plans = plan.read_plans(SAMPLES.parent / "plans" / "annual_plan_2026.csv")
+    plan.save(registry_loaded, plans, source="test", actor="test", now=dt.datetime(2026, 1, 5))
+    dr = _run_with("double_random_draw", {"from_plan": True, "round": 9}, "批准")
+    assert not str(dr.state).endswith("success")
+    assert _tries(dr, "plan_draws") == ("failed", 1)
+
+
+@pytest.mark.e2e
+def test_a_missing_calendar_year_fails_the_daily_check_and_alerts_the_duty_office(
+    airflow_db, business_env, dagbag, smtp_server, calendar_unknown_years, calendar_overrides
+):
+    from shuangsui.core.clock import china_today
+
+    years = [china_today().year, china_today().year + 1]
+    calendar_unknown_years(*years)
+    ok, dr = run(dagbag, "calendar_check", {})
+    assert not ok
+    assert _tries(dr, "official_calendar_known") == ("failed", 1)
+    [alert] = [m for m in smtp_server.messages if "运行失败" in m["Subject"]]
+    assert f"缺少 {years[0]}" in alert.get_body(("html",)).get_content()
+    # Once the notices are added, the check passes again.
+    calendar_overrides(
+        {
+            str(y): {
+                "notice": "test fixture",
+                "holidays": [{"date": f"{y}-01-01", "name": "元旦"}],
+                "makeup_working_days": [],
+            }
+            for y in years
+        }
+    )
+    ok, dr = run(dagbag, "calendar_check", {})
+    assert ok
 
 
 @pytest.mark.e2e

@@ -293,7 +293,11 @@ def test_serialize_deserialize_round_trip():
     assert data == {"dates": [[3, 15], [7, 1], [11, 2]], "at": "08:45"}
     again = sc.WorkingDayTimetable.deserialize(data)
     assert again == timetable
-    assert again.summary == timetable.summary == "03-15, 07-01, 11-02 08:45 (working day)"
+    assert (
+        again.summary
+        == timetable.summary
+        == "每年 03-15, 07-01, 11-02 08:45（遇节假日顺延至工作日）"
+    )
     assert "节假日顺延" in again.description
     assert again.type_name == "shuangsui_airflow.timetable.WorkingDayTimetable"
 

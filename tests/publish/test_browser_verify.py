@@ -7,7 +7,6 @@ served over http://127.0.0.1."""
 
 import functools
 import json
-import os
 import shutil
 import threading
 from contextlib import contextmanager
@@ -17,11 +16,13 @@ from typing import Any
 
 import pytest
 
+from conftest import artifacts as _artifacts
+from conftest import chromium as _chromium
+from conftest import sync_playwright as _sync_playwright
 from shuangsui.core.hashing import sha256_hex
 from shuangsui.draw import algorithm
 from shuangsui.publish import site
 from site_world import build, make_world
-from test_site import _artifacts, _chromium
 
 DONE = '#verify-draw[data-verify-result]:not([data-verify-result="checking"])'
 CHECKS = ["record", "commitment", "seed", "source", "pool", "params", "targets"]
@@ -34,18 +35,6 @@ new MutationObserver(function (ms) {
   ms.forEach(function (m) { window.__states.push(m.target.getAttribute("data-verify-result")); });
 }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-verify-result"] });
 """
-
-
-def _sync_playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "playwright must be installed for the browser tests (pip install playwright)"
-            )
-        pytest.skip("playwright not installed")
-    return sync_playwright
 
 
 @pytest.fixture

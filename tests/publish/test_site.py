@@ -4,7 +4,6 @@ real modules (site_world)."""
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from conftest import ROOT
+from conftest import artifacts as _artifacts
+from conftest import chromium as _chromium
 from shuangsui import config, db
 from shuangsui.draw.verify import verify_record
 from shuangsui.publish import open_data, privacy, site
@@ -33,8 +33,6 @@ from site_world import (
     site_text,
     unit_name,
 )
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -260,23 +258,6 @@ def test_covert_draw_hides_its_targets_until_all_their_results_are_published(bui
 
 
 # --- in a real browser, phone-sized ------------------------------------------------------
-
-
-def _chromium():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(
-                "chromium must be installed for the browser tests "
-                "(apt-get install -y chromium fonts-noto-cjk)"
-            )
-        pytest.skip("chromium not installed (/usr/bin/chromium)")
-    return str(CHROMIUM)
-
-
-def _artifacts() -> Path:
-    folder = Path(os.environ.get("SHUANGSUI_TEST_ARTIFACTS", ROOT / "tests" / "artifacts"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _browse(url: str, profile: Path, *args: str) -> subprocess.CompletedProcess:

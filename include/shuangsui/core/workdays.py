@@ -197,6 +197,20 @@ def covered_years() -> frozenset[int]:
     return frozenset(state.overrides) | _cc_years() | _holidays_notice_years()
 
 
+def calendar_gaps(today: date, horizon_days: int = 60) -> list[CalendarDataMissing]:
+    """The years from `today` to `horizon_days` later that have no official calendar:
+    deadlines and the next draws in them cannot be computed (a check run daily, so a
+    missing year is seen weeks before it is needed)."""
+    last = today + timedelta(days=horizon_days)
+    gaps = []
+    for year in range(today.year, last.year + 1):
+        try:
+            _state().year(year)
+        except CalendarDataMissing as e:
+            gaps.append(e)
+    return gaps
+
+
 def year_calendar(year: int) -> YearCalendar:
     """The whole calendar of a year, with its source (for pages that show the calendar)."""
     return _state().year(int(year))

@@ -119,6 +119,12 @@ def specs_for_run(
                     **common,
                 ).check()
             )
+        if not out:
+            rounds = "、".join(f"{p.department} {p.rounds} 次" for p in found)
+            raise DrawRefused(
+                f"{today.year} 年度监督检查计划中没有第 {round_no} 次抽查（{rounds}），"
+                f"不抽取 (no annual plan of {today.year} has round {round_no})"
+            )
         return out
     if not params.get("department"):
         raise DrawRefused("choose the 科室 (department) of the draw, or from_plan")

@@ -1,14 +1,16 @@
 """Who is told what, and when (SPEC §1, R6): inspectors get their 任务单 with the notices
 of their units once a draw is approved; the 分管领导 is told when an approval waits for
-him; the responsible 科室 is alerted when a run fails. Everything goes through the outbox."""
+him, and that mail is withdrawn once he has decided; the responsible 科室 is alerted when a
+run fails. Everything goes through the outbox."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
+import functools
 from pathlib import Path
 
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
 from sqlalchemy import Engine, select
 
 from shuangsui import config, db
@@ -17,15 +19,18 @@ from shuangsui.documents import notices
 from shuangsui.draw import record as records
 from shuangsui.draw.summary import summary_markdown
 from shuangsui.outreach import mail
+from shuangsui.outreach.mail import MailKind, department_emails
 
 # Task sheets go out once the 分管领导 approved, until the inspections close.
 SENDABLE = tuple(s for s in RECUSABLE if s is not DrawStatus.DRAWN)
 
-
-def department_emails() -> dict[str, str]:
-    """科室 -> alert address (SHUANGSUI_DEPARTMENT_EMAILS, JSON); '*' is the fallback."""
-    default = {"*": "zhiban@ajj.zbgx.example.cn"}
-    return {**default, **json.loads(os.environ.get("SHUANGSUI_DEPARTMENT_EMAILS", "{}"))}
+# The Airflow UI's own words, as its zh-CN translation shows them (airflow/ui/dist/i18n/
+# locales/zh-CN: dag.json tabs.requiredActions, the run's tab of steps waiting for a
+# person; hitl.json response.respond, the button that sends the answer), and the options
+# of the leader's step (shuangsui_airflow.decisions). tests/outreach checks both.
+UI_REQUIRED_ACTIONS = "待响应的任务实例"
+UI_RESPOND = "发送响应"
+APPROVE, REJECT = "批准", "驳回"
 
 
 def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
@@ -74,7 +79,7 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
             planned.append(
                 dict(
                     message_key=f"task_sheet/{draw_id}/{iid}/{sheet['docx']['sha256'][:16]}",
-                    kind="task_sheet",
+                    kind=MailKind.TASK_SHEET,
                     recipient=people[iid].email if iid in people else None,
                     recipient_name=people[iid].name if iid in people else iid,
                     subject=f"{correction}【双随机抽查】执法检查任务单：{what}（{draw_id}）",
@@ -89,28 +94,75 @@ def queue_task_sheets(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
 def queue_approval_request(
     engine: Engine, draw_id: str, *, link: str | None, now: dt.datetime
 ) -> bool:
-    """Tell the 分管领导 a draw waits for his approval (once per draw)."""
-    b = config.bureau()
+    """Tell the 分管领导 a draw waits for his approval (once per draw): the summary he
+    decides on, as HTML, and the way to the run's page where he answers, in the UI's
+    words. Replies go to the draw's 科室."""
+    leader = config.leaders()[0]
     with engine.connect() as conn:
+        rec = records.load(conn, draw_id)
         summary = summary_markdown(conn, draw_id)
+    subject = f"【待审批】双随机抽查结果 {draw_id}"
     body = (
-        "<p>分管领导：</p><p>以下双随机抽查结果待您审批，请在系统“待办事项”中批准或驳回。</p>"
-        + (f'<p><a href="{link}">前往审批</a></p>' if link else "")
-        + "<pre>"
-        + summary.replace("<", "&lt;")
-        + "</pre>"
+        _mail_templates()
+        .get_template("mail/approval_request.html.j2")
+        .render(
+            subject=subject,
+            leader=leader,
+            draw_id=draw_id,
+            department=rec.department,
+            kind=rec.kind,
+            link=link,
+            summary_html=_markdown().render(summary),
+            required_actions=UI_REQUIRED_ACTIONS,
+            respond=UI_RESPOND,
+            approve=APPROVE,
+            reject=REJECT,
+            bureau=config.bureau(),
+        )
     )
     return mail.queue(
         engine,
         message_key=f"approval/{draw_id}",
-        kind="approval_request",
-        recipient=b["leader_email"],
-        recipient_name="分管领导",
-        subject=f"【待审批】双随机抽查结果 {draw_id}",
+        kind=MailKind.APPROVAL_REQUEST,
+        recipient=config.bureau()["leader_email"],
+        recipient_name=leader.name,
+        subject=subject,
         body_html=body,
         draw_id=draw_id,
         now=now,
     )[1]
+
+
+def withdraw_approval_request(engine: Engine, draw_id: str, *, now: dt.datetime) -> int:
+    """Once the 分管领导 has decided a draw: its approval request, if still unsent, is
+    withdrawn (never sent, audited). Returns how many were; again changes nothing.
+    (send_pending also never sends the request of a decided draw.)"""
+    return mail.withdraw(
+        engine,
+        kind=MailKind.APPROVAL_REQUEST,
+        draw_id=draw_id,
+        reason=f"draw {draw_id} was decided before its approval request went out",
+        now=now,
+    )
+
+
+@functools.cache
+def _mail_templates() -> Environment:
+    """The mail templates (templates/mail), HTML-escaped."""
+    return Environment(
+        loader=PackageLoader("shuangsui", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """CommonMark with tables (as the Airflow UI shows the step's body); raw HTML in the
+    text is escaped, never passed through."""
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def queue_failure_alert(
@@ -134,7 +186,7 @@ def queue_failure_alert(
     return mail.queue(
         engine,
         message_key=f"alert/{dag_id}/{run_id}/{task_id or '-'}",
-        kind="failure_alert",
+        kind=MailKind.FAILURE_ALERT,
         recipient=to,
         recipient_name=department or "值班",
         subject=f"【运行失败】{dag_id} {run_id}",
