@@ -1,21 +1,11 @@
-"""
-### 工作日历检查 (working-day calendar check)
-
-每天 08:30 检查国务院办公厅节假日安排是否已录入：今天起 60 天内涉及的年份，若缺少官方
-工作日历，本检查失败（界面上显示为失败的运行），并向值班科室发送告警邮件。缺少日历时，
-双随机抽查的计划日期、公示期限和整改期限都无法计算，系统不会按周末推测工作日。
-
-处理办法：将《国务院办公厅关于××年部分节假日安排的通知》中的放假日期和调休上班日期录入
-`include/shuangsui/core/calendar_overrides.json`（"years" → 年份），或在 chinesecalendar
-发布覆盖该年份的版本后升级。录入后本检查即恢复成功。
-
-Engineers: shuangsui.core.workdays.calendar_gaps; the refusal is not retried.
-"""
+"""工作日历检查 (working-day calendar check) (calendar_check): wiring only; what staff read is
+shuangsui_airflow/docs/calendar_check.md, the steps are in shuangsui_airflow."""
 
 from __future__ import annotations
 
 from airflow.sdk import dag, task
 
+from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 
 
@@ -25,7 +15,7 @@ from shuangsui_airflow.defaults import DEFAULT_ARGS, START
     start_date=START,
     catchup=False,
     tags=["calendar"],
-    doc_md=__doc__,
+    doc_md=doc_md("calendar_check"),
     default_args=DEFAULT_ARGS,
     max_active_runs=1,
 )

@@ -1,24 +1,7 @@
 # mypy: disable-error-code="arg-type,index,call-arg"
 # (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
-"""
-### 管委会报告（普遍性问题通报）
-
-汇总某一年度随机抽查中发现的问题，按检查事项、行业和科室统计，突出多家单位共有的
-“普遍性问题”，供向高新区管委会及相关部门通报反馈（第七条(六)）。严重违法行为也单独统计。
-报告有网页版（带图表）、DOCX 版（存档）和 JSON 数据。
-
-**什么时候运行**：每月 1 日 08:00（北京时间）自动生成当年的报告；也可点击 **触发** 为
-任意年度生成，表单各项都有默认值。
-
-**如何填写表单**：**年度** 不填即当年；某个问题在不少于 **至少涉及的单位数** 家单位、或不低于
-**占被检查单位的比例** 的单位中发现（且至少 2 家）时，列为普遍性问题。
-
-报告保存在报告目录的 `management` 文件夹，路径见 write_report 任务的日志。
-
----
-
-*For engineers*: one task, `write_report` → `shuangsui.publish.management_report`.
-"""
+"""管委会报告（普遍性问题通报） (management_report): wiring only; what staff read is
+shuangsui_airflow/docs/management_report.md, the steps are in shuangsui_airflow."""
 
 from __future__ import annotations
 
@@ -26,6 +9,7 @@ import logging
 
 from airflow.sdk import Param, dag, task
 
+from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.run import current_run
 
@@ -41,7 +25,7 @@ REPORT, COMMON = "报告年度", "普遍性问题标准"
     start_date=START,
     catchup=False,
     tags=["publication", "report"],
-    doc_md=__doc__,
+    doc_md=doc_md("management_report"),
     default_args=DEFAULT_ARGS,
     params={
         "year": Param(

@@ -1,31 +1,7 @@
 # mypy: disable-error-code="arg-type,index,call-arg"
 # (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
-"""
-### 结果公示（一公开）
-
-把抽查结果在公示网站上公开，并盯住公示期限。
-
-**什么时候运行**：每天 07:00（北京时间）自动运行；每次“抽查结果录入”成功运行后也会
-自动运行。也可点击 **触发** 立即运行，表单各项都有默认值，直接触发即可。
-
-**每次运行做什么**
-
-1. 为每个已批准抽取的被检查单位建立公示事项，并计算公示期限：未发现问题的结果，自检查结束
-   之日起 20 个工作日内公示（第七条(七)，检查结束当日不计，按国家法定节假日和调休计算）。
-2. 公示已可以公开的结果：未发现问题的，或发现的问题已处理（整改完成或已作出处罚决定）的。
-   已公示的结果有变化时，发布新版本并注明改了什么、为什么（“更正原因”）。
-3. 重新生成公示网站和开放数据（CSV、JSON）；发布前检查不含电话、邮箱、身份证号等个人信息。
-4. 在期限前若干个工作日提醒负责的科室（“提前提醒天数”），逾期未公示的每天告警，不会漏掉。
-
-某年份的法定节假日安排还没有录入时，该年的期限暂不计算（不按周末推测），refresh 任务的日志
-写明缺哪一年；“工作日历检查”每天失败并告警，直到录入。
-
----
-
-*For engineers*: `refresh` → `publish` → `build_site` (outlet `shuangsui_public_site`) and
-`track_deadlines` (queues and sends `deadline_warning` / `overdue_alert` mail); scheduled by
-`AssetOrTimeSchedule` on the `shuangsui_results` asset. Domain: `shuangsui.publish`.
-"""
+"""结果公示（一公开） (publication): wiring only; what staff read is
+shuangsui_airflow/docs/publication.md, the steps are in shuangsui_airflow."""
 
 from __future__ import annotations
 
@@ -34,6 +10,7 @@ import logging
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from shuangsui_airflow.assets import PUBLIC_SITE, RESULTS
+from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START, TZ
 from shuangsui_airflow.run import current_run
 from shuangsui_airflow.smtp import smtp_settings
@@ -50,7 +27,7 @@ log = logging.getLogger(__name__)
     start_date=START,
     catchup=False,
     tags=["publication", "one-public"],
-    doc_md=__doc__,
+    doc_md=doc_md("publication"),
     default_args=DEFAULT_ARGS,
     max_active_runs=1,
     params={

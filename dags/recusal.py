@@ -1,41 +1,14 @@
 # mypy: disable-error-code="arg-type,index,call-arg"
 # (TaskFlow wiring: a task called in a DAG body returns an XComArg, not its return type.)
-"""
-### 回避申请
-
-抽中的执法人员与被检查单位有利害关系（如近亲属在该单位任职、曾在该单位任职）时，申请
-回避（第四条(五)）。回避由分管领导决定（第七条(二)）。
-
-**什么时候运行**：只在手动触发时运行，用于已抽取的抽查任务（待审批、已批准、已发通知
-或检查中）。
-
-**如何填写表单**（点击右上角 **触发**，展开“回避申请”栏；四项都必填）
-
-- **抽查任务编号**：如 `2026-WH-1A2B3C4D5E`，见检查通知书、任务单或公示网站。
-- **统一社会信用代码**：该执法人员被派去检查的单位的 18 位代码。
-- **申请回避的人员编号**：执法人员编号，如 `ZF013`，见任务单。
-- **回避事由**：写明利害关系，将记入记录并送分管领导。
-
-**触发之后**
-
-1. 系统记录申请（request），核对该人员确在这个单位的检查组中，否则任务失败并写明原因。
-2. 分管领导在 **浏览 → 待响应的任务实例**（Required actions）打开“执法人员回避申请待分管领导
-   决定”，选择 **批准** 或 **驳回**（驳回须写明理由）。只有配置的分管领导可以答复。
-3. 批准后（apply），按这次抽取的随机排序，由该单位候选人员中下一名符合条件的人员替补，
-   并承担原人员在组中的角色；替补本身也是可复核的随机抽取。驳回则检查组不变。
-   所有经过都记入抽取记录，原记录不会被覆盖。
-
----
-
-*For engineers*: `request` (shuangsui.draw.recusal.request_recusal) → `decide_recusal`
-(HITL, assigned to `SHUANGSUI_LEADERS`) → `apply` (decide_recusal, replacement by rank).
-"""
+"""回避申请 (recusal): wiring only; what staff read is
+shuangsui_airflow/docs/recusal.md, the steps are in shuangsui_airflow."""
 
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
 from shuangsui.core.clock import utcnow
+from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.decisions import leader_decision, read_decision
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.run import current_run
@@ -50,7 +23,7 @@ REQUEST = "回避申请"
     start_date=START,
     catchup=False,
     tags=["draw", "recusal"],
-    doc_md=__doc__,
+    doc_md=doc_md("recusal"),
     default_args=DEFAULT_ARGS,
     # Genuinely required: no default, so the form marks each one (*) and says 此为必填字段.
     params={

@@ -102,7 +102,11 @@ def _until(check, timeout, what, data, proc=None):
 
 
 def _meta_all(data, sql, *args):
+    """The rows of a query on the stack's metadata database (its error, as text, while the
+    database or its tables do not exist yet)."""
     db = data / "airflow" / "airflow.db"
+    if not db.exists():
+        return "no metadata database yet"
     try:
         with sqlite3.connect(db, timeout=10) as c:
             return c.execute(sql, args).fetchall()
@@ -120,14 +124,9 @@ def _healthy(base):
 
 
 def _meta(data, sql, *args):
-    db = data / "airflow" / "airflow.db"
-    if not db.exists():
-        return None
-    with sqlite3.connect(db, timeout=10) as c:
-        try:
-            return c.execute(sql, args).fetchone()
-        except sqlite3.OperationalError:
-            return None
+    """The first row of a query on the stack's metadata database, or None."""
+    rows = _meta_all(data, sql, *args)
+    return rows[0] if isinstance(rows, list) and rows else None
 
 
 def _unpaused(data, dag_id):

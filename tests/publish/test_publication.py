@@ -146,25 +146,32 @@ def test_a_warning_before_and_a_daily_alert_after_the_deadline(drawn):
         assert audit.count(conn, "publication.overdue") == 2
 
 
-def test_a_changed_result_is_a_new_version_that_says_what_changed(drawn):
+def _publish_then_correct(drawn, published_at, finding, done_on, corrected_at):
+    """Unit a's result published at `published_at`, then corrected: a finding, rectified
+    on `done_on`, loaded at `corrected_at`."""
     engine, d, (a, b, c), tmp = drawn
     load_results(engine, tmp, [row(d, a)], dt.datetime(2026, 9, 30, 10))
-    publication.refresh(engine, now=dt.datetime(2026, 10, 9))
-    publication.publish_ready(engine, now=dt.datetime(2026, 10, 9))
-    load_results(
-        engine,
-        tmp,
-        [
-            row(
-                d,
-                a,
-                检查结果="责令限期整改",
-                检查事项编号="SC-09",
-                检查发现="劳动防护用品配备不足",
-                整改状态="已整改",
-                整改完成日期="2026-10-10",
-            )
-        ],
+    publication.refresh(engine, now=published_at)
+    publication.publish_ready(engine, now=published_at)
+    corrected = row(
+        d,
+        a,
+        检查结果="责令限期整改",
+        检查事项编号="SC-09",
+        检查发现=finding,
+        整改状态="已整改",
+        整改完成日期=done_on,
+    )
+    load_results(engine, tmp, [corrected], corrected_at)
+
+
+def test_a_changed_result_is_a_new_version_that_says_what_changed(drawn):
+    engine, d, (a, b, c), tmp = drawn
+    _publish_then_correct(
+        drawn,
+        dt.datetime(2026, 10, 9),
+        "劳动防护用品配备不足",
+        "2026-10-10",
         dt.datetime(2026, 10, 10, 10),
     )
     assert publication.refresh(engine, now=dt.datetime(2026, 10, 10, 11))["corrections"] == 1
@@ -256,23 +263,11 @@ def test_the_publication_date_and_the_on_time_check_are_china_days(drawn, now):
 
 def test_a_correction_made_at_23_30_utc_is_due_the_same_china_day(drawn):
     engine, d, (a, b, c), tmp = drawn
-    load_results(engine, tmp, [row(d, a)], dt.datetime(2026, 9, 30, 10))
-    publication.refresh(engine, now=dt.datetime(2026, 10, 9, 2))
-    publication.publish_ready(engine, now=dt.datetime(2026, 10, 9, 2))
-    load_results(
-        engine,
-        tmp,
-        [
-            row(
-                d,
-                a,
-                检查结果="责令限期整改",
-                检查事项编号="SC-09",
-                检查发现="防护用品不足",
-                整改状态="已整改",
-                整改完成日期="2026-11-30",
-            )
-        ],
+    _publish_then_correct(
+        drawn,
+        dt.datetime(2026, 10, 9, 2),
+        "防护用品不足",
+        "2026-11-30",
         dt.datetime(2026, 12, 1, 2),
     )
     assert publication.refresh(engine, now=LATE_EVENING_UTC)["corrections"] == 1

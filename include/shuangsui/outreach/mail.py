@@ -346,15 +346,7 @@ def send_pending(
                 )
             )
             if status != OutboxStatus.PENDING:
-                audit.record(
-                    conn,
-                    f"mail.{status}",
-                    {"message_key": row.message_key, "recipient": row.recipient, "error": error},
-                    actor="mail",
-                    entity="outbox",
-                    entity_key=row.message_key,
-                    now=at,
-                )
+                _record(conn, row, status, at, error=error)
         sent += status == OutboxStatus.SENT
         bad += status == OutboxStatus.BAD_ADDRESS
         if status == OutboxStatus.PENDING:
@@ -413,15 +405,7 @@ def _withdraw(conn: Connection, rows, *, reason: str, now: dt.datetime) -> int:
             .values(status=OutboxStatus.WITHDRAWN, last_error=reason)
         ).rowcount
         if changed:
-            audit.record(
-                conn,
-                f"mail.{OutboxStatus.WITHDRAWN}",
-                {"message_key": row.message_key, "recipient": row.recipient, "reason": reason},
-                actor="mail",
-                entity="outbox",
-                entity_key=row.message_key,
-                now=now,
-            )
+            _record(conn, row, OutboxStatus.WITHDRAWN, now, reason=reason)
             done += 1
     return done
 
@@ -443,3 +427,16 @@ def status(engine: Engine, draw_id: str | None = None) -> list[dict]:
         q = q.where(o.c.draw_id == draw_id)
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(q.order_by(o.c.id))]
+
+
+def _record(conn, row, status: str, now, **detail) -> None:
+    """The audit event of what became of an outbox message."""
+    audit.record(
+        conn,
+        f"mail.{status}",
+        {"message_key": row.message_key, "recipient": row.recipient, **detail},
+        actor="mail",
+        entity="outbox",
+        entity_key=row.message_key,
+        now=now,
+    )
