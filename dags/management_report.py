@@ -9,6 +9,7 @@ import logging
 
 from airflow.sdk import Param, dag, task
 
+from shuangsui.core.clock import utcnow
 from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.run import current_run
@@ -69,7 +70,7 @@ def management_report():
             run.engine(),
             config.reports_dir() / "management",
             year=year,
-            now=run.now,
+            now=utcnow(),
             min_units=params["min_units"],
             min_share=params["min_share"],
         )

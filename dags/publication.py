@@ -9,6 +9,7 @@ import logging
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
+from shuangsui.core.clock import utcnow
 from shuangsui_airflow.assets import PUBLIC_SITE, RESULTS
 from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START, TZ
@@ -57,7 +58,7 @@ def publication():
         from shuangsui.publish import publication as pub
 
         run = current_run()
-        counts = pub.refresh(run.engine(), now=run.now)
+        counts = pub.refresh(run.engine(), now=utcnow())
         for year, missing in counts["calendar_missing"].items():
             log.warning(
                 "%s due date(s) wait for the %s calendar: %s",
@@ -73,7 +74,7 @@ def publication():
         from shuangsui.publish import publication as pub
 
         run = current_run()
-        done = pub.publish_ready(run.engine(), now=run.now, reason=params["correction_reason"])
+        done = pub.publish_ready(run.engine(), now=utcnow(), reason=params["correction_reason"])
         late = [d for d in done if not d["on_time"]]
         log.info("published %d result(s), %d after their due date", len(done), len(late))
         return [{**d, "due_on": str(d["due_on"])} for d in done]
@@ -85,7 +86,7 @@ def publication():
         from shuangsui.publish import site
 
         run = current_run()
-        index = site.build_site(run.engine(), config.site_dir(), now=run.now)
+        index = site.build_site(run.engine(), config.site_dir(), now=utcnow())
         log.info("public site: %s", index)
         return str(index)
 
@@ -97,9 +98,9 @@ def publication():
 
         run = current_run()
         eng = run.engine()
-        result = pub.deadlines(eng, today=run.today, now=run.now, warn_days=params["warn_days"])
+        result = pub.deadlines(eng, today=run.today, now=utcnow(), warn_days=params["warn_days"])
         mail.send_pending(
-            eng, smtp_settings(), now=run.now, kinds=("deadline_warning", "overdue_alert")
+            eng, smtp_settings(), now=utcnow(), kinds=("deadline_warning", "overdue_alert")
         )
         return {k: {d: len(v) for d, v in groups.items()} for k, groups in result.items()}
 

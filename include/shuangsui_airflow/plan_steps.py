@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shuangsui.core.clock import utcnow
 from shuangsui_airflow.run import current_run
 
 
@@ -14,4 +15,4 @@ def save_plans(params) -> int:
         plans, source = plan.read_plans(params["file"]), params["file"]
     else:
         plans, source = [plan.from_dict(params)], f"form:{run.run_id}"
-    return plan.save(run.engine(), plans, source=source, actor="annual_plan", now=run.now)
+    return plan.save(run.engine(), plans, source=source, actor="annual_plan", now=utcnow())

@@ -200,6 +200,11 @@ def _answer(people, page, run_id, task_suffix, button, shot, value=None):
     """Answer a step in its form as a person would; the step must then stop waiting. A
     click the UI did not take (the panel still loading) is repeated, at most twice more."""
     stack, data = people.stack, people.stack["data"]
+    # Answer as a person would, not within the second the step appears: Airflow 3.3.2's
+    # scheduler can take an answer that arrives before the executor reported the paused
+    # task as a failure (seen here: "finished with state success, but the task instance's
+    # state attribute is queued" → up_for_retry, asked again after the retry delay).
+    time.sleep(8)
     for attempt in range(3):
         _required_action(page, stack, run_id, task_suffix)
         if value is not None:

@@ -310,6 +310,30 @@ def test_a_missing_calendar_year_fails_the_daily_check_and_alerts_the_duty_offic
 
 
 @pytest.mark.e2e
+def test_a_plan_saved_by_a_run_is_audited_when_it_was_saved_not_when_the_run_was_due(
+    airflow_db, business_env, dagbag
+):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from shuangsui.core.clock import utcnow
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "annual_plan.py")).get_dag("annual_plan")
+    due = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    before = utcnow()
+    conf = {"file": str(SAMPLES.parent / "plans" / "annual_plan_2026.csv")}
+    assert str(dag.test(run_after=due, run_conf=conf).state).endswith("success")
+    with business_env.connect() as conn:
+        [at] = (
+            conn.execute(
+                select(db.audit_event.c.occurred_at).where(db.audit_event.c.action == "plan.saved")
+            )
+            .scalars()
+            .all()[:1]
+        )
+    assert at >= before  # the moment of saving, not the run's run_after an hour back
+
+
+@pytest.mark.e2e
 def test_a_rejected_draw_is_closed_with_its_reason_and_nothing_is_sent(
     airflow_db, registry_loaded, dagbag, smtp_server
 ):
