@@ -27,6 +27,7 @@ from shuangsui_airflow.intake import intake, intake_params
         "选填：要读取的文件或文件夹的路径。不填即读取落地文件夹（SHUANGSUI_LANDING_DIR）。",
         "打开：文件是完整名录，文件中没有的单位标记为“移出名录”（不删除）；"
         "只更新部分单位时请关闭。",
+        confirm_delist=True,
     ),
 )
 def registry_sync():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -41,8 +42,23 @@ def cmd_sync(args) -> int:
     prepared = registry.prepare_run(
         engine, args.source, (), run_id=run_id, today=china_date(now), workdir=work, now=now
     )
-    summary = registry.apply_run(engine, prepared, now=now, full_snapshot=not args.partial)
+    try:
+        summary = registry.apply_run(
+            engine,
+            prepared,
+            now=now,
+            full_snapshot=not args.partial,
+            confirm_delist=args.confirm_delist,
+            actor=f"cli:{getpass.getuser()}",
+        )
+    except registry.SnapshotRefused as e:
+        refused = json.loads(prepared.with_name("summary.json").read_text(encoding="utf-8"))
+        print(e)
+        print(f"report: {report.quality_report(prepared, refused)}")
+        return 2
     path = report.quality_report(prepared, summary)
+    for guard in summary["delist_guard"]:
+        print(guard["message"])
     print(json.dumps(summary["entities"], ensure_ascii=False))
     print(f"report: {path}")
     return 0
@@ -191,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         "--partial",
         action="store_true",
         help="the files are not a full directory: never mark units as delisted",
+    )
+    s.add_argument(
+        "--confirm-delist",
+        action="store_true",
+        help="a full directory that marks more than SHUANGSUI_DELIST_MAX_SHARE (5%%) of "
+        "the listed units as delisted, or has no rows, is applied (refused otherwise)",
     )
     s.add_argument("--run-id")
     s = sub.add_parser("verify-audit", help="check the audit trail's hash chain")

@@ -116,3 +116,10 @@ def leaders() -> tuple[Leader, ...]:
 def leader(user: str) -> Leader | None:
     """The configured leader with Airflow login `user`, if he is one."""
     return next((x for x in leaders() if x.user == user), None)
+
+
+def delist_max_share() -> float:
+    """The snapshot guard (移出名录保护): the largest share of a listed directory that one
+    full-snapshot sync may mark not listed without an explicit confirmation
+    (SHUANGSUI_DELIST_MAX_SHARE, a fraction; default 0.05)."""
+    return float(os.environ.get("SHUANGSUI_DELIST_MAX_SHARE", "0.05"))

@@ -5,6 +5,7 @@ report, with its trigger-form params."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -12,14 +13,29 @@ from typing import Any
 
 from airflow.sdk import Asset, Param, task
 
-from shuangsui_airflow.run import current_run
+from shuangsui_airflow.run import Run, current_run
 
 log = logging.getLogger(__name__)
 
 
-def intake_params(source_help: str, full_snapshot_help: str) -> dict[str, Param]:
+def intake_params(
+    source_help: str, full_snapshot_help: str, *, confirm_delist: bool = False
+) -> dict[str, Param]:
     """Trigger-form params of a landing-file intake (registry_sync, results_intake); the
-    two texts say what the source defaults to and what 完整名录 means for this intake."""
+    two texts say what the source defaults to and what 完整名录 means for this intake;
+    `confirm_delist` adds the snapshot guard's confirmation (directories only)."""
+    guard = {
+        "confirm_delist": Param(
+            False,
+            type="boolean",
+            title="确认移出名录",
+            description="默认关闭。完整名录同步将把超过设定比例（默认 5%）的现有单位"
+            "（或人员、回避关系）标记为移出名录，或文件没有数据行时，同步被拒绝、不作任何"
+            "更改。核实文件确为完整名录后，打开此项重新运行；确认人和数字记入数据质量报告"
+            "和审计记录。",
+            section="读取文件",
+        )
+    }
     return {
         "source": Param(
             None,
@@ -35,6 +51,7 @@ def intake_params(source_help: str, full_snapshot_help: str) -> dict[str, Param]
             description=full_snapshot_help,
             section="读取文件",
         ),
+        **(guard if confirm_delist else {}),
         "upstream_conn_id": Param(
             None,
             type=["null", "string"],
@@ -100,27 +117,48 @@ def intake(outlet: Asset, default_source: Callable[[], Path]):
 
     @task(outlets=[outlet])
     def apply(prepared: str, params: dict[str, Any]) -> dict:
-        """Quarantine bad rows and apply valid ones, in one transaction."""
+        """Quarantine bad rows and apply valid ones, in one transaction. A full snapshot
+        the snapshot guard refuses fails at once (no retry) after writing the report."""
+        from airflow.sdk import get_current_context
+        from airflow.sdk.exceptions import AirflowFailException
+
         from shuangsui.intake import pipeline
 
         run = current_run()
-        summary = pipeline.apply_run(
-            run.engine(), prepared, now=run.now, full_snapshot=params["full_snapshot"]
-        )
-        return {"entities": summary["entities"], "quarantine_new": summary["quarantine_new"]}
+        user = getattr(get_current_context()["dag_run"], "triggering_user_name", None)
+        try:
+            summary = pipeline.apply_run(
+                run.engine(),
+                prepared,
+                now=run.now,
+                full_snapshot=params["full_snapshot"],
+                confirm_delist=bool(params.get("confirm_delist")),
+                actor=f"{run.dag_id}:{user}" if user else run.dag_id,
+            )
+        except pipeline.SnapshotRefused as e:
+            _write_report(
+                prepared,
+                run,
+                json.loads(Path(prepared).with_name("summary.json").read_text(encoding="utf-8")),
+            )
+            raise AirflowFailException(str(e)) from e  # the same file is refused again
+        return {k: summary[k] for k in ("entities", "quarantine_new", "delist_guard")}
 
     @task
     def report(prepared: str, summary: dict) -> str:
         """Write the human-readable data-quality report and say where it is."""
-        from shuangsui import config
-        from shuangsui.intake import quality_report
-
-        run = current_run()
-        path = quality_report.quality_report(
-            Path(prepared), summary, folder=config.reports_dir() / run.dag_id
-        )
-        log.info("data-quality report: %s", path)
-        return str(path)
+        return _write_report(prepared, current_run(), summary)
 
     prepared = prepare()
     return report(prepared, apply(prepared))
+
+
+def _write_report(prepared: str, run: Run, summary: dict) -> str:
+    from shuangsui import config
+    from shuangsui.intake import quality_report
+
+    path = quality_report.quality_report(
+        Path(prepared), summary, folder=config.reports_dir() / run.dag_id
+    )
+    log.info("data-quality report: %s", path)
+    return str(path)

@@ -88,6 +88,34 @@ def test_unusable_file_fails_the_run_without_retry_changes_nothing_and_alerts(
 
 
 @pytest.mark.e2e
+def test_a_partial_snapshot_is_refused_without_retry_and_a_confirmed_run_applies_it(
+    airflow_db, business_env, dagbag, tmp_path, smtp_server
+):
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLES, landing)
+    assert run(dagbag, "registry_sync", {"source": str(landing)})[0]
+    lines = (landing / "enterprises.csv").read_text(encoding="utf-8").splitlines()
+    (landing / "enterprises.csv").write_text("\n".join(lines[:25]) + "\n", encoding="gbk")
+    ok, dr = run(dagbag, "registry_sync", {"source": str(landing)})
+    assert not ok
+    assert _tries(dr, "apply") == ("failed", 1)
+    listed = select(func.count()).select_from(db.enterprise).where(db.enterprise.c.listed)
+    with business_env.connect() as conn:
+        assert conn.execute(listed).scalar_one() == 3000
+        assert audit.count(conn, "registry_sync.refused") == 1
+    [alert] = [m for m in smtp_server.messages if "运行失败" in m["Subject"]]
+    assert "现有 3000 条中的 2976 条" in alert.get_body(("html",)).get_content()
+    report = tmp_path / "data" / "reports" / "registry_sync" / "latest.html"
+    assert "同步被拒绝，未作任何更改" in report.read_text(encoding="utf-8")
+
+    ok, dr = run(dagbag, "registry_sync", {"source": str(landing), "confirm_delist": True})
+    assert ok
+    with business_env.connect() as conn:
+        assert conn.execute(listed).scalar_one() == 24
+    assert "已确认移出名录" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
 def test_registry_sync_reads_an_upstream_table_through_an_airflow_connection(
     airflow_db, business_env, dagbag, tmp_path, monkeypatch
 ):

@@ -15,10 +15,12 @@ TODAY = dt.date(2026, 11, 26)
 T0 = dt.datetime(2026, 11, 26, 1, 0)
 
 
-def sync(engine, source, run_id, now=T0, full_snapshot=True):
+def sync(engine, source, run_id, now=T0, full_snapshot=True, confirm_delist=False):
     with engine.connect() as conn:
         prep = pipeline.prepare(conn, pipeline.land(str(source)), run_id=run_id, today=TODAY)
-    return pipeline.apply(engine, prep, now=now, full_snapshot=full_snapshot)
+    return pipeline.apply(
+        engine, prep, now=now, full_snapshot=full_snapshot, confirm_delist=confirm_delist
+    )
 
 
 def count(engine, table, *where):
@@ -66,8 +68,13 @@ def test_disappeared_enterprise_is_delisted_not_deleted_and_history_rebuilds_the
         企业名称=lambda d: d["企业名称"].where(d.index != 1, "淄博改名有限公司")
     ).to_csv(tmp_path / "enterprises.csv", index=False)
     t1 = T0 + dt.timedelta(days=30)
-    s = sync(engine, tmp_path, "r2", now=t1)
+    # 1 of 10 is more than the snapshot guard lets go unconfirmed (tests/intake/
+    # test_snapshot_guard.py): this run confirms it.
+    s = sync(engine, tmp_path, "r2", now=t1, confirm_delist=True)
     assert s["entities"]["enterprises"] == {"inserted": 0, "updated": 1, "delisted": 1}
+    assert [(g["listed"], g["would_delist"], g["confirmed"]) for g in s["delist_guard"]] == [
+        (10, 1, True)
+    ]
     assert count(engine, db.enterprise) == 10
     assert count(engine, db.enterprise, db.enterprise.c.listed.is_(False)) == 1
     with engine.connect() as conn:
@@ -136,7 +143,7 @@ def test_expired_inspector_is_kept_but_ineligible_by_date(engine, tmp_path):
 def test_conflicts_are_checked_against_the_roster_in_the_database(engine, tmp_path):
     sync(engine, SAMPLES, "r1")
     shutil.copy(FIXTURES / "conflicts_unknown_inspector.csv", tmp_path / "conflicts.csv")
-    sync(engine, tmp_path, "r2")
+    sync(engine, tmp_path, "r2", full_snapshot=False)  # a few rows: not the whole list
     with engine.connect() as conn:
         rules = conn.execute(select(db.quarantine.c.row_number, db.quarantine.c.rule)).all()
     assert rules == [(6, "known_inspector")]

@@ -12,16 +12,24 @@ and the inspection results (检查结果, shuangsui.intake.results) alike:
     past moment can be rebuilt (`directories.directory_as_of`);
   - in a full snapshot, a key that disappeared is never deleted: it is marked not listed
     (listed = false), with history;
-- quarantine: bad rows go to the quarantine table, once per file, row, column and rule.
+- quarantine: bad rows go to the quarantine table, once per file, row, column and rule;
+- the snapshot guard (移出名录保护): a full snapshot that would mark more than a set share
+  of a listed directory not listed (SHUANGSUI_DELIST_MAX_SHARE, 5% by default), or that
+  holds no rows while the directory has some, is refused with the numbers — a partial or
+  truncated file must not empty the draw pools — unless the run confirms it
+  (`confirm_delist`); either way the decision is in the report and the audit trail;
+- one apply at a time: syncs are serialized by a lock held for the transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +50,23 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from shuangsui import audit, db
+from shuangsui import audit, config, db
 from shuangsui.core.reference import KEYS
 from shuangsui.intake import directories, results
 from shuangsui.intake.landing import Landed, UnusableFile, discover, read_file, read_table
 from shuangsui.intake.prepared import Prepared
-from shuangsui.intake.quality import Checked, check
+from shuangsui.intake.quality import Checked, Finding, check
 
 __all__ = [
     "ORDER",
+    "DatabaseUnavailable",
+    "SnapshotRefused",
+    "SyncBusy",
     "Prepared",
     "UnusableFile",
     "apply",
@@ -67,6 +80,84 @@ __all__ = [
 ]
 
 ORDER = ("enterprises", "inspectors", "conflicts", "results")  # later refer to earlier
+DIRECTORY_ZH = {
+    "enterprises": "检查对象名录",
+    "inspectors": "执法人员名录",
+    "conflicts": "回避关系",
+}
+LOCK = "shuangsui.registry_sync"  # the advisory lock an apply holds for its transaction
+
+
+class SnapshotRefused(Exception):
+    """A full snapshot that would delist too much of a directory: nothing was applied.
+    Running again will not help; confirming (confirm_delist) will."""
+
+    def __init__(self, guard: DelistGuard):
+        self.guard = guard
+        super().__init__(guard.message())
+
+
+class SyncBusy(Exception):
+    """Another sync holds the database: nothing was applied; a retry waits its turn."""
+
+
+class DatabaseUnavailable(Exception):
+    """The business database went away mid-run: the transaction was rolled back; a retry
+    starts afresh."""
+
+
+@dataclass
+class DelistGuard:
+    """The snapshot guard's figures for one directory of one full-snapshot apply."""
+
+    entity: str
+    listed: int  # listed before this apply
+    would_delist: int
+    rows: int  # rows in this run's files for the directory
+    max_share: float
+    confirmed: bool
+
+    @property
+    def trips(self) -> bool:
+        """True when the apply needs an explicit confirmation."""
+        if not self.listed or not self.would_delist:
+            return False
+        return self.rows == 0 or self.would_delist > self.max_share * self.listed
+
+    @property
+    def refused(self) -> bool:
+        return self.trips and not self.confirmed
+
+    def message(self) -> str:
+        share = self.would_delist / self.listed if self.listed else 0.0
+        what = (
+            f"{DIRECTORY_ZH[self.entity]}：本次文件没有任何数据行"
+            if self.rows == 0
+            else f"{DIRECTORY_ZH[self.entity]}：按完整名录同步"
+        )
+        text_ = (
+            f"{what}，将把现有 {self.listed} 条中的 {self.would_delist} 条（{share:.1%}）"
+            f"标记为移出名录，超过允许的 {self.max_share:.0%}"
+        )
+        if self.confirmed:
+            return text_ + "；触发运行时已确认移出名录（confirm_delist），已按文件执行。"
+        return (
+            text_ + "。文件可能不完整（只含部分单位、被截断或读错了表），本次同步未作任何更改。"
+            "核实文件后，如确为完整名录，请勾选“确认移出名录”（confirm_delist）重新运行；"
+            "如只更新部分单位，请关闭“完整名录”。"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "entity": self.entity,
+            "listed": self.listed,
+            "would_delist": self.would_delist,
+            "rows": self.rows,
+            "max_share": self.max_share,
+            "confirmed": self.confirmed,
+            "refused": self.refused,
+            "message": self.message(),
+        }
 
 
 def land(source: str | None, upstream: Sequence[tuple[str, str, str, str]] = ()) -> list[Landed]:
@@ -95,6 +186,12 @@ def prepare(conn: Connection, landed: list[Landed], *, run_id: str, today: dt.da
                 known_enterprises=known_enterprises if entity == "conflicts" else (),
                 **(against if entity == "results" else {}),
             )
+            c.findings[:0] = [
+                Finding(
+                    1, str(h), None, "unknown_column", f"未识别的列“{h}”，该列未读取", "warning"
+                )
+                for h in getattr(l, "unknown_columns", ())  # TEMP until landing has it
+            ]
             prep.checked.setdefault(entity, []).append((l, c))
             prep.sources.append(
                 {
@@ -185,8 +282,11 @@ def apply_entity(
     now: dt.datetime,
     run_id: str,
     full_snapshot: bool,
+    guard: DelistGuard | None = None,
 ) -> dict:
-    """Apply one entity's valid rows; returns counts of inserted, updated, delisted."""
+    """Apply one entity's valid rows; returns counts of inserted, updated, delisted.
+    With `guard` (its entity, rows, share and confirmation filled in), a full snapshot
+    first fills in its figures and raises SnapshotRefused, writing nothing, if refused."""
     cur, hist = db.CURRENT[entity], db.HISTORY[entity]
     keys, attrs = KEYS[entity], db.ATTRS[entity]
     stage = _stage(conn, entity, frame, seen)
@@ -233,6 +333,13 @@ def apply_entity(
     counts = {k: 0 for k in ("inserted", "updated", "delisted")}
     for kind, n in conn.execute(select(chg.c.kind, func.count()).group_by(chg.c.kind)):
         counts[kind] = n
+    if full_snapshot and guard is not None:
+        guard.would_delist = counts["delisted"]
+        guard.listed = conn.execute(
+            select(func.count()).select_from(cur).where(cur.c.listed)
+        ).scalar_one()
+        if guard.refused:
+            raise SnapshotRefused(guard)
     if not any(counts.values()):
         return counts
 
@@ -274,44 +381,108 @@ def apply(
     *,
     now: dt.datetime,
     full_snapshot: bool = True,
+    confirm_delist: bool = False,
     actor: str = "registry_sync",
 ) -> dict:
-    """Apply a prepared sync in one transaction: quarantine, directories, audit event."""
+    """Apply a prepared sync in one transaction: quarantine, directories, audit event.
+    A full snapshot the snapshot guard refuses raises SnapshotRefused with nothing
+    applied, after recording the refusal in the audit trail."""
     summary: dict[str, Any] = {"run_id": prep.run_id, "sources": prep.sources, "entities": {}}
-    with engine.begin() as conn:
-        quarantined = 0
-        for entity in ORDER:
-            pairs = prep.checked.get(entity, [])
-            if not pairs:
-                continue
-            for landed, checked in pairs:
-                quarantined += _quarantine(conn, prep.run_id, landed, checked, now)
-            valid = pd.concat([c.valid for _, c in pairs], ignore_index=True)
-            seen = pd.concat([c.seen_keys for _, c in pairs], ignore_index=True)
-            # The same key valid in two files of one run: the later file wins.
-            valid = valid.drop_duplicates(subset=list(KEYS[entity]), keep="last")
-            seen = seen.drop_duplicates()
-            # Results are never a full snapshot: a result not in today's file still stands.
-            summary["entities"][entity] = apply_entity(
+    guards: list[DelistGuard] = []
+    try:
+        with _database_errors(), engine.begin() as conn:
+            _lock(conn)
+            quarantined = 0
+            for entity in ORDER:
+                pairs = prep.checked.get(entity, [])
+                if not pairs:
+                    continue
+                for landed, checked in pairs:
+                    quarantined += _quarantine(conn, prep.run_id, landed, checked, now)
+                valid = pd.concat([c.valid for _, c in pairs], ignore_index=True)
+                seen = pd.concat([c.seen_keys for _, c in pairs], ignore_index=True)
+                # The same key valid in two files of one run: the later file wins.
+                valid = valid.drop_duplicates(subset=list(KEYS[entity]), keep="last")
+                seen = seen.drop_duplicates()
+                # Results are never a full snapshot: a result not in today's file stands.
+                snapshot = full_snapshot and entity != "results"
+                guard = DelistGuard(
+                    entity,
+                    0,
+                    0,
+                    sum(c.rows for _, c in pairs),
+                    config.delist_max_share(),
+                    confirm_delist,
+                )
+                summary["entities"][entity] = apply_entity(
+                    conn,
+                    entity,
+                    valid,
+                    seen,
+                    now=now,
+                    run_id=prep.run_id,
+                    full_snapshot=snapshot,
+                    guard=guard,
+                )
+                if snapshot and guard.trips:
+                    guards.append(guard)
+            summary["quarantine_new"] = quarantined
+            summary["delist_guard"] = [g.as_dict() for g in guards]
+            audit.record(
                 conn,
-                entity,
-                valid,
-                seen,
+                "registry_sync.applied",
+                summary,
+                actor=actor,
+                entity="registry",
+                entity_key=prep.run_id,
                 now=now,
-                run_id=prep.run_id,
-                full_snapshot=full_snapshot and entity != "results",
             )
-        summary["quarantine_new"] = quarantined
-        audit.record(
-            conn,
-            "registry_sync.applied",
-            summary,
-            actor=actor,
-            entity="registry",
-            entity_key=prep.run_id,
-            now=now,
-        )
+    except SnapshotRefused as refused:
+        with _database_errors(), engine.begin() as conn:
+            audit.record(
+                conn,
+                "registry_sync.refused",
+                {"run_id": prep.run_id, "sources": prep.sources, **refused.guard.as_dict()},
+                actor=actor,
+                entity="registry",
+                entity_key=prep.run_id,
+                now=now,
+            )
+        raise
     return summary
+
+
+def _lock(conn: Connection) -> None:
+    """One apply at a time: a second sync waits for the first to commit, then finds its
+    rows already there (an advisory lock on PostgreSQL; on SQLite the write lock, taken
+    at once, waiting up to the engine's busy timeout)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": LOCK})
+        return
+    try:
+        conn.execute(text("UPDATE quarantine SET run_id = run_id WHERE 0"))
+    except OperationalError as e:
+        if "locked" not in str(e.orig):
+            raise
+        raise SyncBusy(
+            "另一次同步或写入正在进行，等待超时，本次未作任何更改；稍后重试即可。"
+        ) from None
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    """A lost database connection (a restart, a network cut) as DatabaseUnavailable; the
+    transaction it cut short is rolled back as a whole."""
+    try:
+        yield
+    except DBAPIError as e:
+        if not e.connection_invalidated:
+            raise
+        raise DatabaseUnavailable(
+            "业务数据库连接在同步过程中中断（数据库重启或网络中断），本次事务已整体回滚，"
+            f"未作任何更改；数据库恢复后重试即可完成。（{type(e.orig).__name__}: "
+            f"{str(e.orig).strip().splitlines()[0] if str(e.orig).strip() else ''}）"
+        ) from e
 
 
 def _quarantine(
@@ -385,7 +556,7 @@ def prepare_run(
     with its message, records the failure in the audit trail, and changes nothing else."""
     try:
         landed = land(source, upstream)
-        with engine.connect() as conn:
+        with _database_errors(), engine.connect() as conn:
             prep = prepare(conn, landed, run_id=run_id, today=today)
     except UnusableFile as e:
         record_failure(engine, run_id, e, now=now)
@@ -394,14 +565,38 @@ def prepare_run(
 
 
 def apply_run(
-    engine: Engine, prepared: Path, *, now: dt.datetime, full_snapshot: bool = True
+    engine: Engine,
+    prepared: Path,
+    *,
+    now: dt.datetime,
+    full_snapshot: bool = True,
+    confirm_delist: bool = False,
+    actor: str = "registry_sync",
 ) -> dict:
-    """Apply a saved preparation (see apply); the summary is saved beside it."""
+    """Apply a saved preparation (see apply); the summary is saved beside it, also when
+    the snapshot guard refuses it (then with `refused`, for the report)."""
     prep = Prepared.load(prepared)
-    summary = apply(engine, prep, now=now, full_snapshot=full_snapshot)
-    Path(prepared).with_name("summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
+    out = Path(prepared).with_name("summary.json")
+    try:
+        summary = apply(
+            engine,
+            prep,
+            now=now,
+            full_snapshot=full_snapshot,
+            confirm_delist=confirm_delist,
+            actor=actor,
+        )
+    except SnapshotRefused as e:
+        refused = {
+            "run_id": prep.run_id,
+            "sources": prep.sources,
+            "entities": {},
+            "quarantine_new": 0,
+            "refused": e.guard.as_dict(),
+        }
+        out.write_text(json.dumps(refused, ensure_ascii=False, indent=2), encoding="utf-8")
+        raise
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return summary
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +18,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from shuangsui import db
 from shuangsui.core import uscc
 from shuangsui.core.reference import ALL_ITEMS, COLUMNS, KEY_INDUSTRIES, KEYS, NO_PROBLEM
 from shuangsui.intake import normalize
@@ -32,7 +34,7 @@ NORMALIZERS = {
         "key_enterprise": normalize.boolean,
         "risk_class": normalize.upper,
         "status": normalize.plain,
-        "address": normalize.text,
+        "address": normalize.free_text,
         "legal_rep": normalize.text,
     },
     "inspectors": {
@@ -49,7 +51,7 @@ NORMALIZERS = {
     "conflicts": {
         "inspector_id": normalize.code,
         "uscc": normalize.code,
-        "reason": normalize.text,
+        "reason": normalize.multiline,
         "source": normalize.plain,
         "decision": normalize.plain,
     },
@@ -59,15 +61,16 @@ NORMALIZERS = {
         "item_code": normalize.ident,
         "started_on": normalize.date,
         "ended_on": normalize.date,
-        "finding": normalize.text,
+        "finding": normalize.multiline,
         "outcome": normalize.plain,
         "serious": lambda s: normalize.boolean(s, default=False),
         "rectification": normalize.plain,
         "rectified_on": normalize.date,
-        "penalty_ref": normalize.text,
+        "penalty_ref": normalize.free_text,
         "decided_on": normalize.date,
     },
 }
+MULTILINE = {"reason", "finding"}  # normalized by normalize.multiline: line breaks kept
 DEFAULTS = {
     "conflicts": {"source": "申报", "decision": "回避"},
     "results": {"item_code": ALL_ITEMS},
@@ -137,8 +140,39 @@ def load_suite(entity: str):
 _REGISTERED = False
 
 
+# What no cell may hold (cell rule `control_character`): C0 controls but tab, line feed
+# and carriage return, DEL, C1 controls, and unpaired surrogates. A NUL cannot be stored
+# in PostgreSQL's text at all, a surrogate cannot be written as UTF-8 anywhere.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+PREVIEW = 200  # characters of a bad cell kept in the quarantine and the report
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """True where a value holds no CONTROL character; one scan of the whole column first,
+    since nearly every file has none."""
+    text = [v for v in values.to_numpy(dtype=object) if isinstance(v, str)]
+    if not CONTROL.search("".join(text)):
+        return pd.Series(True, index=values.index)
+    return values.map(lambda v: not (isinstance(v, str) and CONTROL.search(v)))
+
+
+def preview(value):
+    """A cell as the quarantine and the report keep it: control characters and surrogates
+    written as escapes (\x00, \ud800), at most PREVIEW characters and then the length."""
+    if isinstance(value, dict):
+        return {k: preview(v) for k, v in value.items()}
+    if not isinstance(value, str):
+        return value
+    shown = value[:PREVIEW]
+    shown = CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", shown)
+    if len(value) > PREVIEW:
+        shown += f"……（共 {len(value)} 个字符，仅显示前 {PREVIEW} 个）"
+    return shown
+
+
 def _register_custom_expectations():
-    """ExpectColumnValuesToBeValidUscc: the GB 32100-2015 check digit, vectorized."""
+    """ExpectColumnValuesToBeValidUscc: the GB 32100-2015 check digit, vectorized.
+    ExpectColumnValuesToBeCleanText: no CONTROL character (see clean_text)."""
     global _REGISTERED
     if _REGISTERED:
         return
@@ -170,7 +204,20 @@ def _register_custom_expectations():
 
         map_metric = "column_values.valid_uscc_check_digit"
 
+    class ColumnValuesCleanText(ColumnMapMetricProvider):
+        condition_metric_name = "column_values.clean_text"
+
+        @column_condition_partial(engine=PandasExecutionEngine)
+        def _pandas(cls, column, **kwargs):
+            return clean_text(column)
+
+    class ExpectColumnValuesToBeCleanText(ColumnMapExpectation):
+        """Values hold no control character, NUL or unpaired surrogate."""
+
+        map_metric = "column_values.clean_text"
+
     globals()["ExpectColumnValuesToBeValidUscc"] = ExpectColumnValuesToBeValidUscc
+    globals()["ExpectColumnValuesToBeCleanText"] = ExpectColumnValuesToBeCleanText
     _REGISTERED = True
 
 
@@ -218,9 +265,10 @@ def check(
     """Normalize and validate one landed frame; split it into rows to apply and findings."""
     import great_expectations as gx
 
+    frame, findings = _unpaired_surrogates(entity, frame)
+    findings += _line_breaks(entity, frame)
     df = normalized(entity, frame, draw_dates)
     cols = list(COLUMNS[entity])
-    findings: list[Finding] = []
 
     # An exact repeat of an earlier row is dropped and reported, not treated as a clash.
     # Such a row repeats the key's first column too, so only the rows whose first key
@@ -234,7 +282,12 @@ def check(
     for row, key in zip(df.loc[dup, "_row"], df.loc[dup, KEYS[entity][0]]):
         findings.append(
             Finding(
-                int(row), "*", key, "duplicate_row", "与前面某行完全重复，已忽略该行", "critical"
+                int(row),
+                "*",
+                preview(key),
+                "duplicate_row",
+                "与前面某行完全重复，已忽略该行",
+                "critical",
             )
         )
     body = df.loc[~dup].reset_index(drop=True)
@@ -312,7 +365,7 @@ def check(
                 Finding(
                     int(item["_row"]),
                     column,
-                    _plain(value),
+                    preview(_plain(value)),
                     rule,
                     meta.get("description", cfg.type) + _detail(rule, value),
                     severity,
@@ -323,6 +376,14 @@ def check(
     valid = body.loc[~body["_row"].isin(bad_rows)].reset_index(drop=True)
     keys = list(KEYS[entity])
     seen = df[keys].dropna().drop_duplicates()
+    # Keys merely seen keep a listed unit listed; one that no listed key can equal (too
+    # long, or holding a control character) is left out: it could not even be staged.
+    storable = np.ones(len(seen), dtype=bool)
+    for k in keys:
+        v = seen[k].astype(str)
+        length = db.CURRENT[entity].c[k].type.length
+        storable &= (v.str.len() <= length).to_numpy() & clean_text(v).to_numpy()
+    seen = seen.loc[storable]
     return Checked(
         entity,
         valid[["_row", *cols]],
@@ -332,6 +393,66 @@ def check(
         bad_rows,
         seen,
     )
+
+
+_LINE_BREAK = re.compile("[\r\n\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unpaired_surrogates(entity: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
+    """Cells holding an unpaired surrogate (only an upstream table's driver can hand one
+    over: no CSV or workbook decodes to one) cannot even be normalized, which writes text
+    as UTF-8. Their rows are quarantined under the cell rule `control_character`, and the
+    surrogate is replaced by U+FFFD in what is checked further."""
+    findings: list[Finding] = []
+    out = frame
+    for col in COLUMNS[entity]:
+        if col not in frame.columns or frame[col].dtype != object:
+            continue  # an Arrow string column cannot hold a surrogate
+        values = frame[col].to_numpy(dtype=object)
+        if not _SURROGATE.search("".join(v for v in values if isinstance(v, str))):
+            continue
+        bad = [isinstance(v, str) and _SURROGATE.search(v) is not None for v in values]
+        if out is frame:
+            out = frame.copy()
+        for row, v in zip(frame.loc[bad, "_row"], values[bad]):
+            findings.append(
+                Finding(
+                    int(row),
+                    col,
+                    preview(v),
+                    "control_character",
+                    f"“{COLUMNS[entity][col][0]}”含无效字符（未配对的代理项），无法存储",
+                    "critical",
+                )
+            )
+        out.loc[bad, col] = [_SURROGATE.sub("\ufffd", v) for v in values[bad]]
+    return out, findings
+
+
+def _line_breaks(entity: str, frame: pd.DataFrame) -> list[Finding]:
+    """A line break in a one-line cell (an address typed with Alt+Enter) becomes a space
+    when normalized: said as a warning, not done silently."""
+    out = []
+    for col in COLUMNS[entity]:
+        if col in MULTILINE or col not in frame.columns:
+            continue
+        values = frame[col].to_numpy(dtype=object)
+        if not _LINE_BREAK.search("".join(v for v in values if isinstance(v, str))):
+            continue
+        for row, v in zip(frame["_row"], values):
+            if isinstance(v, str) and _LINE_BREAK.search(v):
+                out.append(
+                    Finding(
+                        int(row),
+                        col,
+                        preview(v),
+                        "line_break",
+                        f"“{COLUMNS[entity][col][0]}”中的换行已替换为空格",
+                        "warning",
+                    )
+                )
+    return out
 
 
 def _plain(value):
