@@ -8,6 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from conftest import SAMPLES
+from privacy_corpus import (
+    DATABASE_ONLY,
+    EMAIL_TRICKS,
+    EVASIONS,
+    LEGITIMATE,
+    PHONE_TRICKS,
+    SPELLED_OUT,
+)
 from shuangsui import config, db
 from shuangsui.publish import privacy, site
 from site_world import BUILT, build, make_world, problem, results_in, site_files
@@ -108,3 +116,94 @@ def test_rebuilding_gives_identical_bytes_and_removes_what_is_no_longer_publishe
     assert "keep.txt" in after
     site.build_site(engine, out, now=BUILT)
     assert {f: b for f, b in site_files(out).items() if f != "keep.txt"} == before
+
+
+def _findings_per_entry(corpus):
+    """Each corpus text alone on line 3 of a page and at the end of a CSV row: (name, text,
+    findings)."""
+    for name, text in corpus:
+        page = f"<html>\n<body>\n<p>{text}</p>\n</body>\n</html>\n"
+        found = privacy.scan_files(
+            {"results/x.html": page.encode(), "data/x.csv": f"a,b\n1,{text}\n".encode()}
+        )
+        yield name, text, found
+
+
+def test_private_data_is_caught_however_written_and_public_text_is_never_flagged():
+    missed, alarms = [], []
+    for name, text, found in _findings_per_entry(EVASIONS):
+        lines = {f.split(": ")[0] for f in found}
+        if not {"results/x.html:3", "data/x.csv:2"} <= lines:
+            missed.append((name, text, found))
+    for name, text, found in _findings_per_entry(LEGITIMATE):
+        if found:
+            alarms.append((name, text, found))
+    caught, n, m = len(EVASIONS) - len(missed), len(EVASIONS), len(LEGITIMATE)
+    print(f"privacy corpus: caught {caught}/{n}, false alarms {len(alarms)}/{m}")
+    assert n >= 40 and m >= 40
+    assert not missed, missed
+    assert not alarms, alarms
+
+
+def test_a_finding_names_its_line_after_line_breaks_and_character_references():
+    text = "a\r\nb\u2028c&#10;d\n<p>138.0013.8000 &amp; 0533-3580000</p>\n"
+    assert privacy.scan_files({"x.html": text.encode()}) == [
+        "x.html:4: mobile phone number 138****8000"
+    ]
+    assert privacy.normalize(text).splitlines() == [
+        "a",
+        "b",
+        "c d",
+        "<p>138.0013.8000 & 0533-3580000</p>",
+    ]
+
+
+def test_an_inspectors_own_phone_and_email_are_caught_however_hidden(built):
+    engine, out = built["engine"], built["out"]
+    with engine.begin() as conn:
+        (_, phone, email), (other, *_) = conn.execute(
+            select(db.inspector.c.inspector_id, db.inspector.c.phone, db.inspector.c.email)
+            .order_by(db.inspector.c.inspector_id)
+            .limit(2)
+        ).all()
+        # An address under no usual top-level domain: only the database knows it is one.
+        odd = "wang.fang@zbgx.example"
+        conn.execute(
+            db.inspector.update().where(db.inspector.c.inspector_id == other).values(email=odd)
+        )
+    copy = built["tmp"] / "hidden"
+    shutil.copytree(out, copy)
+    page = copy / "results" / f"{built['a'][0]}.html"
+    text = page.read_text("utf-8")
+    first = len(text.splitlines()) + 1
+    planted = [("phone", name, trick(phone)) for name, trick in PHONE_TRICKS]
+    planted += [("email", name, trick(email)) for name, trick in EMAIL_TRICKS]
+    planted += [("odd email", name, trick(odd)) for name, trick in EMAIL_TRICKS]
+    page.write_text(
+        text + "".join(f"<p>联系方式：{hidden}</p>\n" for _, _, hidden in planted),
+        encoding="utf-8",
+    )
+    rel = f"results/{built['a'][0]}.html"
+    found = privacy.scan_private(copy, engine=engine)
+    at = {
+        n: [f.split(": ", 1)[1] for f in found if f.startswith(f"{rel}:{n}:")]
+        for n in range(first, first + len(planted))
+    }
+    mobile = f"inspector phone {phone[:3]}****{phone[-4:]}"
+    local, _, domain = email.partition("@")
+    for n, (kind, name, hidden) in enumerate(planted, first):
+        if kind == "phone":
+            assert mobile in at[n], (name, hidden, at[n])
+        else:
+            who = f"{local[0]}***@{domain}" if kind == "email" else "w***@zbgx.example"
+            assert f"inspector email {who}" in at[n] or f"email address {who}" in at[n], (
+                name,
+                hidden,
+                at[n],
+            )
+    # Without the database, what has no phone's or address's shape passes: the database
+    # check is what catches it.
+    unaided = privacy.scan_private(copy)
+    for n, (kind, name, _) in enumerate(planted, first):
+        if name in DATABASE_ONLY or (kind == "odd email" and name in SPELLED_OUT):
+            assert not [f for f in unaided if f.startswith(f"{rel}:{n}:")], name
