@@ -422,8 +422,11 @@ def test_the_web_server_serves_only_the_site_folder_read_only(services, env):
     mounts = _mounts(web)
     site = PurePosixPath(env["SHUANGSUI_SITE_DIR"]).relative_to(env["SHUANGSUI_DATA_DIR"])
     conf = (ROOT / "docker" / "nginx" / "site.conf").read_text(encoding="utf-8")
-    root = re.search(r"^\s*root\s+(\S+);", conf, re.M).group(1)
-    assert mounts[root] == (f"./data/{site}", "ro")
+    root = PurePosixPath(re.search(r"^\s*root\s+(\S+);", conf, re.M).group(1))
+    # The site is a link switched to each build (publish.served): the folder holding it is
+    # mounted (a mount of the link would pin one build), and holds nothing but the site.
+    assert root.name == site.name and site.parent != PurePosixPath(".")
+    assert mounts[str(root.parent)] == (f"./data/{site.parent}", "ro")
     assert not any(h == "./data" for h, _ in mounts.values())  # never the whole data folder
     assert mounts["/etc/nginx/conf.d/default.conf"] == ("./docker/nginx/site.conf", "ro")
 
@@ -605,21 +608,25 @@ def test_ensure_business_db_creates_role_and_database_once(tmp_path):
 
 @pytest.fixture
 def public_site():
-    """A small site in a folder anyone can read, as ./data/site is in the web container
-    (nginx's workers run as an unprivileged user, pytest's tmp_path is private)."""
+    """A small site in a folder anyone can read, laid out as ./data/public is in the web
+    container: `site` a link to its build beside it (publish.served). nginx's workers run
+    as an unprivileged user, pytest's tmp_path is private."""
     import tempfile
 
-    site = Path(tempfile.mkdtemp(prefix="shuangsui-site-"))
+    public = Path(tempfile.mkdtemp(prefix="shuangsui-public-"))
     try:
-        site.chmod(0o755)
-        (site / "data").mkdir(mode=0o755)
-        (site / "index.html").write_text("<!doctype html><title>公示</title>", encoding="utf-8")
-        (site / "data" / "results.csv").write_text("统一社会信用代码,结果\n", encoding="utf-8")
-        (site / "SHA256SUMS").write_text("0  index.html\n", encoding="utf-8")
-        (site / ".secret").write_text("x", encoding="utf-8")
-        yield site
+        public.chmod(0o755)
+        build = public / "site.build-00000001"
+        (build / "data").mkdir(mode=0o755, parents=True)
+        build.chmod(0o755)
+        (build / "index.html").write_text("<!doctype html><title>公示</title>", encoding="utf-8")
+        (build / "data" / "results.csv").write_text("统一社会信用代码,结果\n", encoding="utf-8")
+        (build / "SHA256SUMS").write_text("0  index.html\n", encoding="utf-8")
+        (build / ".secret").write_text("x", encoding="utf-8")
+        (public / "site").symlink_to(build.name)
+        yield public / "site"
     finally:
-        shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(public, ignore_errors=True)
 
 
 def test_the_nginx_configuration_serves_the_site_and_its_open_data(tmp_path, public_site):
@@ -636,8 +643,9 @@ def test_the_nginx_configuration_serves_the_site_and_its_open_data(tmp_path, pub
     port = free_port()
     conf = (ROOT / "docker" / "nginx" / "site.conf").read_text(encoding="utf-8")
     conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};").replace(
-        "root /usr/share/nginx/html;", f"root {public_site};"
+        "root /usr/share/nginx/public/site;", f"root {public_site};"
     )
+    assert f"root {public_site};" in conf
     (tmp_path / "site.conf").write_text(conf, encoding="utf-8")
     (tmp_path / "nginx.conf").write_text(
         f"daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
@@ -682,6 +690,16 @@ def test_the_nginx_configuration_serves_the_site_and_its_open_data(tmp_path, pub
         assert httpx.get(base + "/.secret").status_code == 403
         assert httpx.get(base + "/missing.html").status_code == 404
         assert "nginx/" not in index.headers.get("server", "")
+        # A new build switched in (publish.served) is served at once, without a reload.
+        build = public_site.parent / "site.build-00000002"
+        build.mkdir(mode=0o755)
+        (build / "index.html").write_text("<!doctype html><title>新版</title>", encoding="utf-8")
+        link = public_site.parent / ".site.link-00000002"
+        link.symlink_to(build.name)
+        os.replace(link, public_site)
+        assert "新版" in httpx.get(base + "/").text
+        assert httpx.get(base + "/data/results.csv").status_code == 404
+        assert httpx.get(base + "/site.build-00000001/index.html").status_code == 404
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)

@@ -1,8 +1,10 @@
 """The public site (公示网站) and its open data, on SQLite and PostgreSQL, from data made by the
 real modules (site_world)."""
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -11,11 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from conftest import artifacts as _artifacts
 from conftest import chromium as _chromium
 from shuangsui import config, db
+from shuangsui.core.spreadsheet import original_cell
 from shuangsui.draw.verify import verify_record
 from shuangsui.publish import open_data, privacy, site
 from site_world import (
@@ -227,6 +231,52 @@ def test_open_data_has_the_documented_columns_and_credit_records_are_the_serious
     assert records[0]["deciding_body"] == config.bureau()["name"]
     df = pd.read_csv(out / "data/credit_records.csv", encoding="utf-8-sig", dtype=str)
     assert list(df["uscc"]) == [built["a"][1]] and tuple(df.columns) == open_data.CSV_CREDIT_COLUMNS
+
+
+FORMULAS = ["=1+1", "@SUM(A1)", "=cmd|' /C calc'!A0", "+1", "-1+1", "\t=1+1", "\r=1+1", "'=1"]
+
+
+def _csv_rows(raw: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_text_that_would_start_a_formula_is_quoted_in_the_csv_and_exact_in_the_json(built):
+    engine, serious = built["engine"], built["a"][1]
+    for text in FORMULAS:
+        data = site.load(engine, BUILT)
+        c = data.versions[(built["annual"], serious)][-1]
+        c["name"], c["penalty_ref"] = text, text
+        for item in c["items"]:
+            item["finding"] = text
+        files = site.render(data)
+        cell = "'" + text
+        raw = files["data/results.csv"]
+        assert b'"' + cell.encode() + b'"' in raw  # prefixed, and quoted
+        row = next(r for r in _csv_rows(raw) if r["uscc"] == serious)
+        assert row["name"] == row["penalty_ref"] == cell and row["findings"].startswith(cell)
+        (credit,) = _csv_rows(files["data/credit_records.csv"])
+        assert credit["name"] == credit["violation"] == credit["decision"] == cell
+        records = json.loads(files["data/results.json"])["records"]
+        exact = next(r for r in records if r["uscc"] == serious)
+        assert exact["name"] == exact["penalty_ref"] == text
+        assert {i["finding"] for i in exact["items"]} == {text}
+        assert json.loads(files["data/credit_records.json"])["records"][0]["name"] == text
+        # A program reading the CSV gets every original value back (CSV_NOTE's rule).
+        expected = {r["uscc"]: open_data.result_row(r) for r in records}
+        for r in _csv_rows(raw):
+            want = expected[r["uscc"]]
+            assert {k: original_cell(v) for k, v in r.items()} == {
+                k: "" if want[k] is None else str(want[k]) for k in r
+            }
+
+
+def test_the_field_description_says_which_cells_are_prefixed_and_how_to_read_them(built):
+    out = built["out"]
+    assert open_data.CSV_NOTE in site_text(out, "data/FIELDS.md")
+    html = site_text(out, "data/fields.html")
+    assert str(escape(open_data.CSV_NOTE)) in html
+    assert "“=”“+”“-”“@”、制表符或回车符" in open_data.CSV_NOTE
+    assert "JSON 文件中的值均为原值" in open_data.CSV_NOTE
 
 
 def test_covert_draw_hides_its_targets_until_all_their_results_are_published(built):

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from shuangsui.core.reference import NO_PROBLEM, DrawStatus
+from shuangsui.core.spreadsheet import safe_cell
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,14 @@ DATASETS = (
         DRAW_FIELDS,
     ),
 )
+# How the CSV files guard against formula injection (core.spreadsheet), for data/fields.html
+# and data/FIELDS.md.
+CSV_NOTE = (
+    "为防止电子表格软件将单元格内容作为公式执行（CSV 注入），CSV 文件中的文本字段均以英文双引号"
+    "括起；以“=”“+”“-”“@”、制表符或回车符开头的文本，在其前加一个英文单引号（'），"
+    "打开时按文本显示。以程序读取时，对以“'”开头、且去除开头连续的“'”后以上述字符开头的单元格，"
+    "删除开头的一个“'”，即得原值。JSON 文件中的值均为原值，不加单引号。"
+)
 CSV_RESULT_COLUMNS = tuple(f.name for f in RESULT_FIELDS)
 CSV_CREDIT_COLUMNS = tuple(f.name for f in CREDIT_FIELDS)
 
@@ -194,13 +203,24 @@ def json_bytes(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
+def _csv_cell(value) -> str | int:
+    """A value as a published CSV cell: None empty, an integer as is, text made safe to
+    open in a spreadsheet (core.spreadsheet)."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return safe_cell(str(value))
+
+
 def csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
-    """UTF-8 with BOM (Excel opens it as UTF-8), CRLF lines (RFC 4180)."""
+    """UTF-8 with BOM (Excel opens it as UTF-8), CRLF lines (RFC 4180), every text cell
+    quoted and one that would start a formula prefixed with ' (CSV_NOTE)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     w.writerow(columns)
     for r in rows:
-        w.writerow(["" if r.get(c) is None else r[c] for c in columns])
+        w.writerow([_csv_cell(r.get(c)) for c in columns])
     return "\ufeff".encode("utf-8") + buf.getvalue().encode("utf-8")
 
 

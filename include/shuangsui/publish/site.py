@@ -22,7 +22,9 @@ What is published, and what never is (R10):
 
 The output is deterministic (same data, same bytes): no build time is printed, everything is
 sorted, and files are only rewritten when their bytes change. SHA256SUMS lists every file;
-a rebuild removes the files an earlier build listed and this one no longer produces.
+a rebuild removes the files an earlier build listed and this one no longer produces. The
+served folder is a link switched whole to each new build (publish.served): a build that fails
+(a full disk) leaves the previous site served, intact.
 The one exception is the audit trail's head (publish.audit_heads): a build whose head is new
 appends it, with its build time, to audit/heads.jsonl, which keeps every earlier line.
 """
@@ -44,8 +46,8 @@ from shuangsui.core.reference import ISSUED, DrawStatus
 from shuangsui.documents.chinese import chinese_date
 from shuangsui.draw import record
 from shuangsui.draw.record import DrawRecord, Selection
-from shuangsui.publish import audit_heads, commitments
-from shuangsui.publish.open_data import DATASETS, data_files, updated_on
+from shuangsui.publish import audit_heads, commitments, served
+from shuangsui.publish.open_data import CSV_NOTE, DATASETS, data_files, updated_on
 from shuangsui.publish.privacy import (
     MANIFEST,
     PrivateData,
@@ -400,7 +402,7 @@ def render(data: SiteData) -> dict[str, bytes]:
         commitments.files(data.draws, data.bureau["name"], data.bureau.get("site_url") or "")
     )
     sums = {name: sha256_bytes(out[f"data/{name}"]) for ds in DATASETS for name in ds[3]}
-    page("fields.html.j2", "data/fields.html", datasets=DATASETS)
+    page("fields.html.j2", "data/fields.html", datasets=DATASETS, csv_note=CSV_NOTE)
     page(
         "data.html.j2",
         "data/index.html",
@@ -415,37 +417,32 @@ def render(data: SiteData) -> dict[str, bytes]:
     )
     out["data/FIELDS.md"] = (
         env.get_template("site/FIELDS.md.j2")
-        .render(bureau=data.bureau, datasets=DATASETS)
+        .render(bureau=data.bureau, datasets=DATASETS, csv_note=CSV_NOTE)
         .encode("utf-8")
     )
     return out
 
 
+def _listed(manifest: Path) -> set[str]:
+    """The files a SHA256SUMS lists (none if it is absent)."""
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return set()
+    return {line.split("  ", 1)[1] for line in text.splitlines() if "  " in line}
+
+
 def write_tree(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write the files (only those whose bytes changed) and SHA256SUMS; remove the files
-    the previous SHA256SUMS listed that are no longer produced. Nothing else is touched."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = audit_heads.keep_published(out_dir, files)  # never drop a published head
-    root = out_dir.resolve()
-    old = set()
-    manifest = out_dir / MANIFEST
-    if manifest.exists():
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            if "  " in line:
-                old.add(line.split("  ", 1)[1])
-    for rel, data in files.items():
-        path = out_dir / rel
-        if path.exists() and path.read_bytes() == data:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    for rel in sorted(old - set(files)):
-        path = (out_dir / rel).resolve()
-        if root in path.parents and path.is_file():
-            path.unlink()
-    text = "".join(f"{sha256_bytes(files[r])}  {r}\n" for r in sorted(files))
-    if not manifest.exists() or manifest.read_text(encoding="utf-8") != text:
-        manifest.write_text(text, encoding="utf-8", newline="\n")
+    """Serve the files and their SHA256SUMS at out_dir, switched whole (publish.served):
+    a write that fails leaves the previous site served, and raises served.SiteNotWritten.
+    Files the previous SHA256SUMS listed and this build no longer produces are gone; other
+    files found in the site (put there by hand) are kept."""
+    out_dir = Path(out_dir)
+    with served.locked(out_dir):
+        files = audit_heads.keep_published(out_dir, files)  # never drop a published head
+        text = "".join(f"{sha256_bytes(files[r])}  {r}\n" for r in sorted(files))
+        old = _listed(out_dir / MANIFEST)
+        served.replace(out_dir, {**files, MANIFEST: text.encode("utf-8")}, drop=old)
 
 
 def build_site(engine: Engine, out_dir: str | Path, *, now: dt.datetime) -> Path:
