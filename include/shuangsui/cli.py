@@ -94,8 +94,12 @@ def cmd_plan(args) -> int:
     from shuangsui import db
     from shuangsui.draw import plan
 
-    plans = plan.read_plans(Path(args.file))
-    n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=utcnow())
+    try:
+        plans = plan.read_plans(Path(args.file))
+        n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=utcnow())
+    except plan.PlanInvalid as e:
+        print(f"计划不予保存 / plan refused:\n{e}")
+        return 2
     for p in plans:
         print(
             f"{p.year} {p.department}: {p.planned_units} planned, {p.rounds} rounds, "

@@ -446,3 +446,18 @@ def test_results_then_publication_put_the_results_on_the_public_site(
     assert set(published) <= set(data.iloc[:, :].stack())
     report = config.reports_dir() / "results_intake" / "latest.html"
     assert "检查结果" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_a_plan_out_of_bounds_fails_at_once_naming_file_row_and_column(
+    airflow_db, business_env, dagbag, tmp_path, smtp_server
+):
+    path = tmp_path / "plans.csv"
+    path.write_text("年度,科室,计划检查户数\n1850,危险化学品监管科,100\n", encoding="utf-8")
+    ok, dr = run(dagbag, "annual_plan", {"file": str(path)})
+    assert not ok
+    assert _tries(dr, "save_plans") == ("failed", 1)
+    [alert] = [m for m in smtp_server.messages if "运行失败" in m["Subject"]]
+    assert "plans.csv: row 2, column 年度" in alert.get_body(("html",)).get_content()
+    with business_env.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(db.annual_plan)).scalar_one() == 0

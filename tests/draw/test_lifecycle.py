@@ -184,7 +184,9 @@ def test_a_plan_naming_an_unknown_source_is_refused(loaded, tmp_path, monkeypatc
         "2026,非煤矿山监管科,100,双色球\n",
         encoding="utf-8",
     )
-    with pytest.raises(plan.PlanInvalid, match=r"plans.csv row 3: .*source '双色球'"):
+    with pytest.raises(
+        plan.PlanInvalid, match=r"plans\.csv: row 3, column 公开随机源: source '双色球'"
+    ):
         plan.read_plans(path)
     path.write_text("年度,科室,计划检查户数\n2026,危险化学品监管科,100\n", encoding="utf-8")
     assert [p.source for p in plan.read_plans(path)] == ["fc3d"]  # no column: 福彩3D

@@ -5,29 +5,54 @@ planned units that must come from random draws (>= 30%), the key share of every 
 (>= 50%), how often a unit may be drawn in a year per risk class (default once), the
 team size and the public random source (公开随机源) its scheduled draws name: always the
 source's first draw at least sources.MARGIN after commit. Loaded from a file or the
-trigger form; every change is audited."""
+trigger form; every change is audited.
+
+Every field is bounded, so a slip of the keyboard is refused where it was made instead of
+being stored: the year lies within the rules' life (from FIRST_YEAR, when 淄高新安监发
+〔2017〕5号 took effect, to next year by the China date), the counts within what a bureau
+can plan, the shares between their minimum and 100%. A file is checked whole: every
+problem is named with the file, the row (its line; the header is row 1), the column as
+headed in the file and the rule, and nothing of a file with a problem is saved. Cells are
+read as the intake reads them: full-width (全角) digits and signs made half-width."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import math
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from shuangsui import audit, db
+from shuangsui.core.clock import china_date, china_today
 from shuangsui.core.reference import DEPARTMENTS, LIVE, RISK_CLASSES
 from shuangsui.draw import sources
+from shuangsui.intake import normalize
 
 MIN_ROUNDS, MIN_RANDOM_SHARE, MIN_KEY_SHARE, MIN_TEAM = 3, 0.30, 0.50, 2
+# 淄高新安监发〔2017〕5号 took effect on its issue, 2017-03-06 (第十条): no plan before it.
+FIRST_YEAR = 2017
+MAX_UNITS = 10**7  # a province's market entities (~10^7): no bureau plans more
+MAX_ROUNDS = 12  # a draw a month; also the most a unit can be drawn in a year
+MAX_TEAM = 10  # a team on site; the roster is ~10^2 inspectors
 DEFAULT_SOURCE = "fc3d"  # 福彩3D
+
+Problem = tuple[str, str]  # (field, what is wrong with it)
 
 
 class PlanInvalid(ValueError):
-    """A plan that breaks the rules; the message names the field and the rule."""
+    """A plan that breaks the rules; one line per problem, each naming where (file, row and
+    column; or the plan and field) and the rule."""
 
 
 @dataclass
@@ -44,38 +69,17 @@ class Plan:
     # draw at least sources.MARGIN after the commit.
     source: str = DEFAULT_SOURCE
 
-    def check(self) -> Plan:
-        where = f"plan {self.year} {self.department}"
-        if self.department not in DEPARTMENTS:
-            raise PlanInvalid(f"{where}: unknown 科室; known: {'、'.join(DEPARTMENTS)}")
-        if self.planned_units < 1:
-            raise PlanInvalid(f"{where}: planned_units must be at least 1")
-        if self.rounds < MIN_ROUNDS:
-            raise PlanInvalid(f"{where}: rounds {self.rounds} < 3 (第七条(四): 每年不少于三次)")
-        if self.random_share < MIN_RANDOM_SHARE or self.random_share > 1:
-            raise PlanInvalid(
-                f"{where}: random_share {self.random_share} must be between "
-                f"0.30 and 1 (第七条(三): 不低于年度计划的30%)"
-            )
-        if self.key_share < MIN_KEY_SHARE or self.key_share > 1:
-            raise PlanInvalid(
-                f"{where}: key_share {self.key_share} must be between 0.50 "
-                f"and 1 (第七条(三): 重点企业数不低于50%)"
-            )
-        if self.team_size < MIN_TEAM:
-            raise PlanInvalid(
-                f"{where}: team_size {self.team_size} < 2 "
-                f"(行政处罚法 第四十二条: 执法人员不得少于两人)"
-            )
-        unknown = set(self.frequency) - set(RISK_CLASSES)
-        if unknown or any(int(v) < 1 for v in self.frequency.values()):
-            raise PlanInvalid(f"{where}: frequency must map risk classes A-D to at least 1")
-        if self.source not in sources.kinds():
-            demo = " (demo only with SHUANGSUI_DEMO_SOURCE=1)" if self.source == "demo" else ""
-            raise PlanInvalid(
-                f"{where}: source {self.source!r} is not a public random source (公开随机源) "
-                f"a draw may name{demo}; one of {'、'.join(sources.kinds())}"
-            )
+    def problems(self, today: dt.date | None = None) -> list[Problem]:
+        """What breaks the rules, field by field; `today`: the China date the year is
+        judged by (default: today)."""
+        rules = _rules(today or china_today())
+        return [(k, wrong) for k, rule in rules.items() if (wrong := rule(getattr(self, k)))]
+
+    def check(self, today: dt.date | None = None) -> Plan:
+        """The plan, if it keeps every rule; else PlanInvalid naming each problem."""
+        if problems := self.problems(today):
+            where = f"plan {self.year} {self.department}"
+            raise PlanInvalid("\n".join(f"{where}, {LABELS[k]} ({k}): {w}" for k, w in problems))
         self.frequency = {c: int(self.frequency.get(c, 1)) for c in RISK_CLASSES}
         return self
 
@@ -91,19 +95,7 @@ class Plan:
         return base + (1 if round_no <= extra else 0)
 
 
-def _frequency(text) -> dict[str, int]:
-    """'A:1;B:1;C:2;D:3' or a JSON object -> {'A': 1, ...}."""
-    if isinstance(text, dict):
-        return {str(k).upper(): int(v) for k, v in text.items()}
-    if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
-        return {c: 1 for c in RISK_CLASSES}
-    text = str(text).strip()
-    if text.startswith("{"):
-        return _frequency(json.loads(text))
-    pairs = [p.split(":") for p in text.replace("；", ";").replace("：", ":").split(";") if p]
-    return {k.strip().upper(): int(v) for k, v in pairs}
-
-
+# The fields as a file heads them: the canonical name, or the Chinese header (the first).
 COLUMNS = {
     "year": ("年度",),
     "department": ("科室",),
@@ -115,73 +107,382 @@ COLUMNS = {
     "team_size": ("每组人数",),
     "source": ("公开随机源",),
 }
+LABELS = {k: aliases[0] for k, aliases in COLUMNS.items()}
+REQUIRED = ("year", "department", "planned_units")
 
 
-def read_plans(path: Path) -> list[Plan]:
-    """Plans from a CSV/.xlsx (English or Chinese headers) or a JSON list."""
-    path = Path(path)
-    if path.suffix.lower() == ".json":
-        rows = json.loads(path.read_text(encoding="utf-8"))
+# --- the rules, one per field: what is wrong with a value, or None ----------------------
+
+
+def _rules(today: dt.date) -> dict[str, Callable[[Any], str | None]]:
+    last = today.year + 1
+    return {
+        "year": lambda v: _whole_in(
+            v,
+            FIRST_YEAR,
+            last,
+            f"plans start in {FIRST_YEAR}, when 淄高新安监发〔2017〕5号 took effect (第十条), "
+            f"and reach at most next year; today is {today} in China",
+        ),
+        "department": _department_rule,
+        "planned_units": lambda v: _whole_in(
+            v, 1, MAX_UNITS, "at most a province's market entities"
+        ),
+        "rounds": lambda v: _whole_in(
+            v, MIN_ROUNDS, MAX_ROUNDS, "第七条(四): 每年不少于三次; at most a draw a month"
+        ),
+        "random_share": lambda v: _share_in(v, MIN_RANDOM_SHARE, "第七条(三): 不低于年度计划的30%"),
+        "key_share": lambda v: _share_in(v, MIN_KEY_SHARE, "第七条(三): 重点企业数不低于50%"),
+        "frequency": _frequency_rule,
+        "team_size": lambda v: _whole_in(
+            v, MIN_TEAM, MAX_TEAM, "行政处罚法 第四十二条: 执法人员不得少于两人"
+        ),
+        "source": _source_rule,
+    }
+
+
+def _whole_in(v, lo: int, hi: int, why: str) -> str | None:
+    if isinstance(v, bool) or not isinstance(v, int):
+        return f"{_show(v)} is not a whole number"
+    if lo <= v <= hi:
+        return None
+    return f"must be from {lo} to {hi}, not {v} ({why})"
+
+
+def _share_in(v, lo: float, why: str) -> str | None:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return f"{_show(v)} is not a share; write 30% or 0.3"
+    if lo <= v <= 1:
+        return None
+    if v > 1:
+        shown = f"{v:g}" + (f"; for a percentage write {v:g}%" if v <= 100 else "")
     else:
-        from shuangsui.intake.landing import decode
+        shown = f"{v * 100:g}%"
+    return f"must be from {lo:.0%} to 100%, not {shown} ({why})"
 
-        if path.suffix.lower() == ".xlsx":
-            df = pd.read_excel(path, dtype=str)
-        else:
-            import io
 
-            df = pd.read_csv(io.StringIO(decode(path.read_bytes(), str(path))[0]), dtype=str)
-        rename = {
-            h: c
-            for c, aliases in COLUMNS.items()
-            for h in df.columns
-            if h.strip() == c or h.strip() in aliases
-        }
-        df = df.rename(columns=rename)
-        rows = df.to_dict("records")
-    plans = []
-    for n, r in enumerate(rows, 2):
+def _department_rule(v) -> str | None:
+    if v in DEPARTMENTS:
+        return None
+    return f"unknown 科室 {_show(v)}; known: {'、'.join(DEPARTMENTS)}"
+
+
+def _frequency_rule(v) -> str | None:
+    if not isinstance(v, dict):
+        return f"{_show(v)} is not a count per risk class, like A:1;B:1;C:1;D:2"
+    unknown = sorted(str(k) for k in v if k not in RISK_CLASSES)
+    if unknown:
+        return (
+            f"unknown risk class {'、'.join(unknown)}; the classes are "
+            f"{'、'.join(RISK_CLASSES)}, as in A:1;B:1;C:1;D:2"
+        )
+    wrong = {k: n for k, n in v.items() if _whole_in(n, 1, MAX_ROUNDS, "")}
+    if wrong:
+        return (
+            f"a unit is drawn from 1 to {MAX_ROUNDS} times a year (at most once a draw), "
+            f"not {';'.join(f'{k}:{n}' for k, n in wrong.items())}"
+        )
+    return None
+
+
+def _source_rule(v) -> str | None:
+    if v in sources.kinds():
+        return None
+    demo = " (demo only with SHUANGSUI_DEMO_SOURCE=1)" if v == "demo" else ""
+    return (
+        f"source {v!r} is not a public random source (公开随机源) a draw may name{demo}; "
+        f"one of {'、'.join(sources.kinds())}"
+    )
+
+
+def _show(v) -> str:
+    text = v if isinstance(v, str) else repr(v)
+    return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+
+
+# --- reading a cell: text to a value ------------------------------------------------------
+
+# ASCII digits only ([0-9], not \d): full-width digits are made half-width first, and
+# other scripts' digits are not what a clerk means.
+_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def _cell(v: Any) -> Any:
+    """A cell's value, None when blank; text as the intake normalizes short values
+    (normalize.plain: half-width, no spaces)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, str):
+        return normalize.plain(pd.Series([v], dtype=object)).iloc[0]
+    return v
+
+
+def _whole(v) -> int:
+    """12, '12', '12.0' (an Excel number cell); not 12.5, '1e3' or '1,000'."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if not isinstance(v, str) or not _WHOLE.fullmatch(v):
+        raise ValueError(f"{_show(v)} is not a whole number")
+    if len(v) > 1000:  # beyond any bound, and beyond what int() reads
+        raise ValueError(f"{_show(v)} is far too large")
+    return int(v.split(".")[0])
+
+
+def _share(v) -> float:
+    """0.3, '0.3' or '30%'."""
+    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    number = v[:-1] if isinstance(v, str) and v.endswith("%") else v
+    if not isinstance(v, str) or not _DECIMAL.fullmatch(number) or len(number) > 100:
+        raise ValueError(f"{_show(v)} is not a share; write 30% or 0.3")
+    return float(number) / 100 if number != v else float(number)
+
+
+def _frequency(v) -> dict[str, int]:
+    """'A:1;B:1;C:2;D:3', a JSON object or a dict -> {'A': 1, ...} (classes not named: 1)."""
+    if isinstance(v, str) and v.startswith("{"):
         try:
-            plans.append(from_dict(r))
-        except (KeyError, ValueError, TypeError) as e:
-            raise PlanInvalid(f"{path.name} row {n}: {e}") from None
-    return plans
-
-
-def _value(r: dict, key: str, conv, default=None):
-    v = r.get(key)
-    text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
-    if text == "":
-        if default is None:
-            raise KeyError(f"{key} is required")
-        return default
-    if text.endswith("%"):
-        return float(text[:-1]) / 100
-    return conv(text)
+            v = json.loads(v)
+        except json.JSONDecodeError:
+            raise ValueError(f"{_show(v)} is not a JSON object of risk classes") from None
+    if isinstance(v, dict):
+        pairs = [(str(k), n) for k, n in v.items()]
+    else:
+        parts = [p for p in re.split(r"[;,、]", str(v)) if p]
+        if not all(p.count(":") == 1 for p in parts):
+            raise ValueError(f"{_show(v)} is not a count per risk class, like A:1;B:1;C:1;D:2")
+        pairs = [(k, n) for k, n in (p.split(":") for p in parts)]
+    out = {}
+    for k, n in pairs:
+        try:
+            out[k.strip().upper()] = _whole(n)
+        except ValueError:
+            raise ValueError(f"{_show(v)}: the count of {k} is not a whole number") from None
+    return out
 
 
 def _source(v) -> str:
-    """A source kind ('fc3d') or its public name ('福彩3D'); empty: the default."""
-    text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
-    if text == "":
-        return DEFAULT_SOURCE
+    """A source kind ('fc3d') or its public name ('福彩3D')."""
     by_name = {g.name: g.kind for g in sources.GAMES.values()}
+    text = str(v)
     return by_name.get(text, text.lower())
 
 
-def from_dict(r: dict) -> Plan:
-    """A checked plan from a row of a file or the trigger form (30% or 0.3 both work)."""
-    return Plan(
-        year=_value(r, "year", int),
-        department=str(r["department"]).strip(),
-        planned_units=_value(r, "planned_units", int),
-        rounds=_value(r, "rounds", int, MIN_ROUNDS),
-        random_share=_value(r, "random_share", float, MIN_RANDOM_SHARE),
-        key_share=_value(r, "key_share", float, MIN_KEY_SHARE),
-        frequency=_frequency(r.get("frequency")),
-        team_size=_value(r, "team_size", int, MIN_TEAM),
-        source=_source(r.get("source")),
-    ).check()
+_PARSE: dict[str, Callable[[Any], Any]] = {
+    "year": _whole,
+    "department": str,
+    "planned_units": _whole,
+    "rounds": _whole,
+    "random_share": _share,
+    "key_share": _share,
+    "frequency": _frequency,
+    "team_size": _whole,
+    "source": _source,
+}
+
+
+def _defaults() -> dict[str, Any]:
+    """What a blank optional cell means: the rules' minimum, once a year, 福彩3D."""
+    return {
+        "rounds": MIN_ROUNDS,
+        "random_share": MIN_RANDOM_SHARE,
+        "key_share": MIN_KEY_SHARE,
+        "frequency": {c: 1 for c in RISK_CLASSES},
+        "team_size": MIN_TEAM,
+        "source": DEFAULT_SOURCE,
+    }
+
+
+def _parse(row: dict[str, Any], today: dt.date) -> tuple[dict[str, Any], list[Problem]]:
+    """A plan's fields from a row keyed by field: read, defaults filled, and what is wrong
+    with each (an unreadable cell, a broken rule)."""
+    rules, defaults = _rules(today), _defaults()
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, parse in _PARSE.items():
+        v = _cell(row.get(key))
+        if v is None:
+            if key in REQUIRED:
+                problems.append((key, "the cell is empty; it is required"))
+            else:
+                values[key] = defaults[key]
+            continue
+        try:
+            values[key] = parse(v)
+        except ValueError as e:
+            problems.append((key, str(e)))
+            continue
+        if wrong := rules[key](values[key]):
+            problems.append((key, wrong))
+    return values, problems
+
+
+def _canonical(header: Any) -> str | None:
+    h = str(header).replace("\ufeff", "").strip().replace(" ", "")
+    for key, aliases in COLUMNS.items():
+        if h.lower() == key or h in aliases:
+            return key
+    return None
+
+
+def _by_field(item: dict) -> tuple[dict[str, Any], dict[str, str]]:
+    """A dict keyed by English or Chinese names -> (values by field, name as written)."""
+    values: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for name, v in item.items():
+        key = _canonical(name)
+        if key and key not in values:
+            values[key], names[key] = v, str(name)
+    return values, names
+
+
+def from_dict(r: dict, today: dt.date | None = None) -> Plan:
+    """A checked plan from the trigger form (30% or 0.3 both work); `today`: the China date
+    the year is judged by (default: today)."""
+    today = today or china_today()
+    values, problems = _parse(_by_field(r)[0], today)
+    if problems:
+        named = (str(r.get(k)) for k in ("year", "department") if not _blank(r.get(k)))
+        where = " ".join(["plan", *named])
+        raise PlanInvalid("\n".join(f"{where}, {LABELS[k]} ({k}): {w}" for k, w in problems))
+    return Plan(**values).check(today)
+
+
+# --- reading a file: rows with their line numbers ---------------------------------------
+
+# What openpyxl raises on a file that is not a workbook (as landing.read_file treats it).
+_BAD_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, SyntaxError, ValueError)
+
+Item = tuple[str, dict[str, Any], dict[str, str]]  # 'row 5', values by field, field -> label
+
+
+def read_plans(path: Path, today: dt.date | None = None) -> list[Plan]:
+    """Plans from a CSV/.xlsx (English or Chinese headers) or a JSON list, checked whole:
+    PlanInvalid names every problem (file, row, column, rule) and then no plan is
+    returned. `today`: the China date plan years are judged by (default: today)."""
+    path = Path(path)
+    today = today or china_today()
+    plans: list[Plan] = []
+    problems: list[str] = []
+    first: dict[tuple[int, str], str] = {}  # (year, 科室) -> the row that plans it
+    for place, row, labels in _items(path):
+        where = f"{path.name}: {place}"
+        values, found = _parse(row, today)
+        problems += [f"{where}, {labels.get(k, LABELS[k])}: {w}" for k, w in found]
+        if found:
+            continue
+        p = Plan(**values).check(today)
+        key = (p.year, p.department)
+        if key in first:
+            problems.append(
+                f"{where}, {labels['department']}: {p.year} {p.department} is planned already "
+                f"in {first[key]}; one row per year and 科室"
+            )
+        first.setdefault(key, place)
+        plans.append(p)
+    if problems:
+        raise PlanInvalid("\n".join(problems))
+    if not plans:
+        raise PlanInvalid(f"{path.name}: no plans in the file, only a header")
+    return plans
+
+
+def _items(path: Path) -> list[Item]:
+    try:
+        if path.suffix.lower() == ".json":
+            return _json_items(path)
+        rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+    except OSError as e:
+        raise PlanInvalid(f"{path}: cannot be read ({e.strerror or e})") from None
+    return _table_items(path.name, rows)
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    """Each row with the line it starts on (a quoted cell may hold line breaks)."""
+    from shuangsui.intake.landing import UnusableFile, decode
+
+    try:
+        text = decode(path.read_bytes(), path.name)[0]
+    except UnusableFile as e:
+        raise PlanInvalid(str(e)) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, line = [], 1
+    try:
+        for cells in reader:
+            rows.append((line, list(cells)))
+            line = reader.line_num + 1
+    except csv.Error as e:
+        raise PlanInvalid(f"{path.name}: row {line}: not a readable CSV row ({e})") from None
+    return rows
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    """The first sheet's rows with their row numbers, as Excel shows them."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, data_only=True)
+    except _BAD_WORKBOOK as e:
+        raise PlanInvalid(f"{path.name}: not a readable .xlsx workbook ({e})") from None
+    try:
+        ws = wb.worksheets[0]
+        cells = ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)
+        return [(n, list(row)) for n, row in enumerate(cells, 1)]
+    finally:
+        wb.close()
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+
+
+def _table_items(name: str, rows: list[tuple[int, list[Any]]]) -> list[Item]:
+    """The rows under the header (the first row not blank), keyed by field, each labelled
+    with its row and the file's own headers; blank rows are skipped."""
+    rows = [(n, cells) for n, cells in rows if not all(_blank(c) for c in cells)]
+    if not rows:
+        raise PlanInvalid(f"{name}: the file is empty, not even a header row")
+    (_, header), body = rows[0], rows[1:]
+    where: dict[str, tuple[int, str]] = {}  # field -> (position, header as written)
+    for i, h in enumerate(header):
+        key = None if _blank(h) else _canonical(h)
+        if key and key not in where:
+            where[key] = (i, str(h).replace("\ufeff", "").strip())
+    missing = [k for k in REQUIRED if k not in where]
+    if missing:
+        raise PlanInvalid(
+            f"{name}: required column(s) missing: "
+            f"{'、'.join(f'{LABELS[k]} ({k})' for k in missing)}; "
+            f"found: {', '.join(str(h) for h in header if not _blank(h))}"
+        )
+    labels = {k: f"column {h}" for k, (_, h) in where.items()}
+    return [
+        (
+            f"row {n}",
+            {k: cells[i] if i < len(cells) else None for k, (i, _) in where.items()},
+            labels,
+        )
+        for n, cells in body
+    ]
+
+
+def _json_items(path: Path) -> list[Item]:
+    """A JSON list of plans, each an object keyed by English or Chinese names."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PlanInvalid(f"{path.name}: not readable as JSON ({e})") from None
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise PlanInvalid(f"{path.name}: a JSON list of plans (objects) is expected")
+    items = []
+    for n, d in enumerate(data, 1):
+        values, names = _by_field(d)
+        labels = {k: f"field {k}" for k in COLUMNS} | {k: f"field {v}" for k, v in names.items()}
+        items.append((f"item {n}", values, labels))
+    return items
 
 
 def _columns(p: Plan) -> dict:
@@ -199,7 +500,7 @@ def save(engine: Engine, plans: list[Plan], *, source: str, actor: str, now: dt.
     changed = 0
     with engine.begin() as conn:
         for p in plans:
-            p.check()
+            p.check(china_date(now))
             columns = _columns(p)
             old = conn.execute(
                 select(t).where(t.c.year == p.year, t.c.department == p.department)
