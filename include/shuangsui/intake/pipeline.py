@@ -233,16 +233,20 @@ def _stage(conn: Connection, entity: str, frame: pd.DataFrame, seen: pd.DataFram
     extra = extra.assign(_valid=False)
     rows = pd.concat([rows, extra], ignore_index=True)
     _bulk_load(conn, stage, rows)
-    _analyze(conn, stage)
+    _analyze(conn, stage, keys)
     return stage
 
 
-def _analyze(conn: Connection, table: Table) -> None:
-    """Statistics for a temporary table just filled: autovacuum never sees temporary
-    tables, and without them PostgreSQL plans the joins below for ~1000 rows (nested
-    loops, hash tables spilling to disk) whatever the real size."""
+def _analyze(conn: Connection, table: Table, keys: Sequence[str]) -> None:
+    """Make a temporary table just filled fit to join on its keys. PostgreSQL: statistics
+    (autovacuum never sees temporary tables, and without them PostgreSQL plans the joins
+    below for ~1000 rows — nested loops, hash tables spilling to disk — whatever the real
+    size). SQLite: an index on the keys, without which every EXISTS below scans the whole
+    table once per row (an apply quadratic in the file: 10^4 rows 18 s, 5·10^4 rows 500 s)."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {table.name}")
+    else:
+        conn.exec_driver_sql(f"CREATE INDEX ix_{table.name} ON {table.name} ({', '.join(keys)})")
 
 
 def _bulk_load(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
@@ -329,7 +333,7 @@ def apply_entity(
             )
         )
 
-    _analyze(conn, chg)
+    _analyze(conn, chg, keys)
     counts = {k: 0 for k in ("inserted", "updated", "delisted")}
     for kind, n in conn.execute(select(chg.c.kind, func.count()).group_by(chg.c.kind)):
         counts[kind] = n
