@@ -216,6 +216,7 @@ def main() -> int:
     # process stays small until both are done.
     folder = Path(tempfile.mkdtemp(prefix="shuangsui-bench-notices-"))
     os.environ["SHUANGSUI_DATA_DIR"] = str(folder / "data")
+    os.environ["SHUANGSUI_LANDING_ROOTS"] = str(folder)  # setup lands folder/registry
     try:
         made = _run(["--setup", str(folder)])
         url, draw_id, setup_s = made["url"], made["draw_id"], made["setup_s"]

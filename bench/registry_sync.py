@@ -68,6 +68,10 @@ BASE_COLUMNS = (
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # Migrations live in this checkout's sql/, whichever copy of the package is imported.
 os.environ.setdefault("SHUANGSUI_SQL_DIR", str(ROOT / "sql"))
+# The generated files in bench/out/ are synced: a landing folder for this process.
+os.environ["SHUANGSUI_LANDING_ROOTS"] = os.pathsep.join(
+    filter(None, [os.environ.get("SHUANGSUI_LANDING_ROOTS"), str(OUT)])
+)
 
 
 # ---------------------------------------------------------------------------------------

@@ -103,6 +103,13 @@ def business_env(engine, db_url, tmp_path, monkeypatch):
     return engine
 
 
+@pytest.fixture(autouse=True)
+def landing_roots(tmp_path_factory, monkeypatch):
+    """Tests land files they write under tmp_path: this session's temporary folders are a
+    landing folder (discover reads nothing outside the landing folders)."""
+    monkeypatch.setenv("SHUANGSUI_LANDING_ROOTS", str(tmp_path_factory.getbasetemp()))
+
+
 class _Inbox:
     """Messages a real SMTP server on localhost received, parsed."""
 

@@ -11,12 +11,33 @@ import argparse
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 # policy(task_id, map_index, subject, body) -> (chosen option, params_input) or
 # (option, params_input, user) to answer as another user, or None (skip)
 Policy = Callable[[str, int, str, str], "tuple | None"]
+
+
+def resume(ti_id) -> None:
+    """Resume a HITL task instance whose response is recorded but which still waits: the
+    resume event can be lost in a race with the scheduler (seen as a run that never ends)."""
+    from airflow.models.hitl import HITLDetail
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import handle_event_submit
+    from airflow.triggers.base import TriggerEvent
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as s:
+        ti = s.get(TaskInstance, ti_id)
+        detail = s.scalars(select(HITLDetail).where(HITLDetail.ti_id == ti_id)).one()
+        if ti.state == TaskInstanceState.AWAITING_INPUT and detail.response_received:
+            handle_event_submit(
+                TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=s
+            )
 
 
 def respond(ti_id, option: str, params_input: dict, user: str) -> None:
@@ -53,6 +74,7 @@ class Responder(threading.Thread):
         self.dag_id, self.policy, self.user = dag_id, policy, user
         self.stop = threading.Event()
         self.answered: list[tuple[str, int, str]] = []
+        self.sent: dict = {}  # ti_id -> monotonic time its answer was last submitted
 
     def run(self):
         from airflow.models.hitl import HITLDetail
@@ -80,12 +102,27 @@ class Responder(threading.Thread):
                             HITLDetail.responded_at.is_(None),
                         )
                     ).all()
+                    stuck = s.scalars(
+                        select(TaskInstance.id)
+                        .join(HITLDetail, HITLDetail.ti_id == TaskInstance.id)
+                        .where(
+                            TaskInstance.dag_id == self.dag_id,
+                            TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+                            HITLDetail.responded_at.is_not(None),
+                        )
+                    ).all()
                 for ti_id, task_id, map_index, subject, body in waiting:
                     answer = self.policy(task_id, map_index, subject, body or "")
                     if answer:
                         user = answer[2] if len(answer) > 2 else self.user
                         respond(ti_id, answer[0], answer[1], user)
                         self.answered.append((task_id, map_index, answer[0]))
+                        self.sent[ti_id] = time.monotonic()
+                for ti_id in stuck:  # answered, yet still waiting after 30 s: resume again
+                    if time.monotonic() - self.sent.setdefault(ti_id, time.monotonic()) > 30:
+                        print(f"responder: resuming {ti_id} again", file=sys.stderr)
+                        resume(ti_id)
+                        self.sent[ti_id] = time.monotonic()
             # The metadata DB may be busy (OperationalError), or a row gone by the time it is
             # read (NoResultFound): try again. handle_event_submit handles its own failures.
             except SQLAlchemyError as e:

@@ -92,10 +92,10 @@ def cmd_verify_audit(args) -> int:
 def cmd_plan(args) -> int:
     """Load annual plans from a file (the annual_plan DAG does the same)."""
     from shuangsui import db
-    from shuangsui.draw import plan
+    from shuangsui.draw import plan, plan_file
 
     try:
-        plans = plan.read_plans(Path(args.file))
+        plans = plan_file.read_plans(Path(args.file))
         n = plan.save(db.engine(args.db), plans, source=str(args.file), actor="cli", now=utcnow())
     except plan.PlanInvalid as e:
         print(f"计划不予保存 / plan refused:\n{e}")

@@ -81,6 +81,75 @@ def site_dir() -> Path:
     return Path(os.environ.get("SHUANGSUI_SITE_DIR", data_dir() / "site"))
 
 
+# The bundled sample directories (public demonstration data shipped with the code).
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+
+
+def landing_roots() -> tuple[Path, ...]:
+    """The only folders whose files a sync reads (a source named in the trigger form
+    must lie inside one): landing_dir(), results_landing_dir(), the bundled samples and
+    the folders of SHUANGSUI_LANDING_ROOTS (separated by os.pathsep, ':' on Linux)."""
+    extra = os.environ.get("SHUANGSUI_LANDING_ROOTS", "").split(os.pathsep)
+    return (
+        landing_dir(),
+        results_landing_dir(),
+        SAMPLES_DIR,
+        *(Path(p) for p in extra if p.strip()),
+    )
+
+
+# Limits of what a landing file may hold, sized for a province (省级) directory of 10^7
+# units while stopping a file built to exhaust the worker (a 433 KB workbook expanding to
+# a 147 MB sheet took 5 GB and three minutes before it failed). Measured on
+# bench/large_sample.py's directory: 155 bytes a row in UTF-8, so 10^7 rows are 1.55 GB.
+# - SHUANGSUI_MAX_FILE_MB, 2048: that 10^7-row CSV with a third to spare. Reading takes
+#   ~3.5x the file's size in memory (~6x for GBK, decoded then re-encoded): ~7 GB at the
+#   limit, which a province's worker has; a smaller worker lowers the limits.
+# - SHUANGSUI_MAX_ROWS, 2*10^7: twice that directory, for narrow files (a conflict list is
+#   ~40 bytes a row, so 2*10^7 rows fit in 2 GB; memory per row, not per byte, binds).
+# - SHUANGSUI_MAX_XLSX_MB, 2048: the parts of a workbook once unzipped (read from the zip
+#   directory before anything is unpacked). A full Excel sheet (1,048,576 rows, the most
+#   a sheet holds) of the directory's 9 columns is ~0.85 GB as openpyxl writes it.
+# - SHUANGSUI_MAX_XLSX_RATIO, 100: how many times a part may expand. Real sheets expand
+#   ~10x (25x when every cell is the same word); that workbook, 340x; deflate's ceiling is
+#   ~1030x. 100 is Apache POI's threshold for a zip bomb (ZipSecureFile, ratio 0.01).
+
+
+def _positive(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name}: a positive number, not {raw!r}")
+    return value
+
+
+def max_file_mb() -> float:
+    """The largest landing file read, in MB (SHUANGSUI_MAX_FILE_MB, default 2048)."""
+    return _positive("SHUANGSUI_MAX_FILE_MB", 2048)
+
+
+def max_xlsx_mb() -> float:
+    """The largest a workbook's parts may be once unzipped, in MB (SHUANGSUI_MAX_XLSX_MB,
+    default 2048)."""
+    return _positive("SHUANGSUI_MAX_XLSX_MB", 2048)
+
+
+def max_xlsx_ratio() -> float:
+    """How many times a workbook's part may expand when unzipped (SHUANGSUI_MAX_XLSX_RATIO,
+    default 100)."""
+    return _positive("SHUANGSUI_MAX_XLSX_RATIO", 100)
+
+
+def max_rows() -> int:
+    """The most rows a landing file may hold (SHUANGSUI_MAX_ROWS, default 2*10^7)."""
+    return int(_positive("SHUANGSUI_MAX_ROWS", 20_000_000))
+
+
 @dataclass(frozen=True)
 class Leader:
     """A person who may decide draws and recusals (分管领导, or the deputy he names):

@@ -11,12 +11,17 @@ def save_plans(params) -> int:
     A plan the rules refuse fails the task at once: the same file is refused again."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from shuangsui.draw import plan
+    from shuangsui.draw import plan, plan_file
+    from shuangsui.intake.landing import UnusableFile, confined
 
     run = current_run()
     try:
         if params.get("file"):
-            plans, source = plan.read_plans(params["file"]), params["file"]
+            try:  # a file of the landing folders only, as for every intake
+                path = confined(params["file"])
+            except UnusableFile as e:
+                raise AirflowFailException(str(e)) from e
+            plans, source = plan_file.read_plans(path), params["file"]
         else:
             plans, source = [plan.from_dict(params)], f"form:{run.run_id}"
         return plan.save(run.engine(), plans, source=source, actor="annual_plan", now=utcnow())

@@ -293,7 +293,7 @@ def _tries(dr, task_id):
 def test_a_draw_the_rules_refuse_fails_at_once_without_retry(
     airflow_db, registry_loaded, dagbag, smtp_server
 ):
-    from shuangsui.draw import plan
+    from shuangsui.draw import plan, plan_file
 
     # 非煤矿山监管科 has 132 units: 500 cannot be drawn (第七条), and trying again won't help.
     dr = _run_with("double_random_draw", {"department": "非煤矿山监管科", "units": 500}, "批准")
@@ -302,7 +302,7 @@ def test_a_draw_the_rules_refuse_fails_at_once_without_retry(
     with registry_loaded.connect() as conn:
         assert conn.execute(select(db.draw.c.status)).scalar_one() == "refused"
     # A plan round that no plan has is refused too, saying so, instead of drawing nothing.
-    plans = plan.read_plans(SAMPLES.parent / "plans" / "annual_plan_2026.csv")
+    plans = plan_file.read_plans(SAMPLES.parent / "plans" / "annual_plan_2026.csv")
     plan.save(registry_loaded, plans, source="test", actor="test", now=dt.datetime(2026, 1, 5))
     dr = _run_with("double_random_draw", {"from_plan": True, "round": 9}, "批准")
     assert not str(dr.state).endswith("success")
@@ -459,5 +459,21 @@ def test_a_plan_out_of_bounds_fails_at_once_naming_file_row_and_column(
     assert _tries(dr, "save_plans") == ("failed", 1)
     [alert] = [m for m in smtp_server.messages if "运行失败" in m["Subject"]]
     assert "plans.csv: row 2, column 年度" in alert.get_body(("html",)).get_content()
+    with business_env.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(db.annual_plan)).scalar_one() == 0
+
+
+@pytest.mark.e2e
+def test_a_plan_file_outside_the_landing_folders_is_refused_unread(
+    airflow_db, business_env, dagbag, tmp_path_factory, monkeypatch
+):
+    outside = tmp_path_factory.getbasetemp().parent / "not-landing-plans.csv"
+    outside.write_text("年度,科室,计划检查户数\n2026,危险化学品监管科,100\n", encoding="utf-8")
+    try:
+        ok, dr = run(dagbag, "annual_plan", {"file": str(outside)})
+    finally:
+        outside.unlink()
+    assert not ok
+    assert _tries(dr, "save_plans") == ("failed", 1)
     with business_env.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.annual_plan)).scalar_one() == 0

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from conftest import SAMPLES
 from shuangsui import audit, db
 from shuangsui.draw import algorithm as draw
-from shuangsui.draw import lifecycle, plan, recusal
+from shuangsui.draw import lifecycle, plan, plan_file, recusal
 from shuangsui.draw.spec import Spec, specs_for_run
 
 NOW = dt.datetime(2026, 11, 26, 2)
@@ -143,8 +143,8 @@ def test_plan_shares_add_up_over_the_rounds(loaded):
 
 def test_plans_load_from_the_bundled_file_and_are_audited(loaded):
     path = SAMPLES.parent / "plans" / "annual_plan_2026.csv"
-    assert plan.save(loaded, plan.read_plans(path), source=str(path), actor="t", now=NOW) == 4
-    assert plan.save(loaded, plan.read_plans(path), source=str(path), actor="t", now=NOW) == 0
+    assert plan.save(loaded, plan_file.read_plans(path), source=str(path), actor="t", now=NOW) == 4
+    assert plan.save(loaded, plan_file.read_plans(path), source=str(path), actor="t", now=NOW) == 0
     with loaded.connect() as conn:
         specs = specs_for_run(conn, {"from_plan": True, "round": 1}, today=NOW.date())
         assert audit.count(conn, "plan.saved") == 4
@@ -187,9 +187,9 @@ def test_a_plan_naming_an_unknown_source_is_refused(loaded, tmp_path, monkeypatc
     with pytest.raises(
         plan.PlanInvalid, match=r"plans\.csv: row 3, column 公开随机源: source '双色球'"
     ):
-        plan.read_plans(path)
+        plan_file.read_plans(path)
     path.write_text("年度,科室,计划检查户数\n2026,危险化学品监管科,100\n", encoding="utf-8")
-    assert [p.source for p in plan.read_plans(path)] == ["fc3d"]  # no column: 福彩3D
+    assert [p.source for p in plan_file.read_plans(path)] == ["fc3d"]  # no column: 福彩3D
 
 
 def test_a_plans_source_is_stored_and_a_change_of_it_audited(loaded):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shuangsui import db
 from shuangsui.core.clock import china_today
-from shuangsui.draw import plan
+from shuangsui.draw import plan, plan_file
 
 TODAY = dt.date(2026, 12, 3)  # a China date: plans of 2017 to 2027
 WH = "危险化学品监管科"
@@ -38,7 +38,7 @@ def row_with(**cells: str) -> list[str]:
 
 def refusal(path, today=TODAY) -> list[str]:
     with pytest.raises(plan.PlanInvalid) as e:
-        plan.read_plans(path, today=today)
+        plan_file.read_plans(path, today=today)
     return str(e.value).splitlines()
 
 
@@ -122,7 +122,7 @@ def test_full_width_digits_and_signs_are_read_as_the_intake_reads_them(tmp_path)
         row_with(年度="２０２６", 计划检查户数="１２００", 抽查次数="１２", 随机抽查比例="３０％"),
         row_with(科室="非煤矿山监管科", 抽查频次="Ａ：１；Ｄ：３", 每组人数="　３　"),
     )
-    a, b = plan.read_plans(path, today=TODAY)
+    a, b = plan_file.read_plans(path, today=TODAY)
     assert (a.year, a.planned_units, a.rounds, a.random_share) == (2026, 1200, 12, 0.3)
     assert (b.frequency, b.team_size) == ({"A": 1, "B": 1, "C": 1, "D": 3}, 3)
     # A full-width decimal point is still a decimal: not a whole number.
@@ -137,12 +137,12 @@ def test_a_plan_of_this_year_and_of_next_year_passes(tmp_path):
         row_with(年度=str(this), 计划检查户数="10000000", 抽查次数="12", 每组人数="10"),
         row_with(年度=str(this + 1), 随机抽查比例="100%", 重点企业比例="1", 抽查频次="D:12"),
     )
-    a, b = plan.read_plans(path)  # judged by today's China date
+    a, b = plan_file.read_plans(path)  # judged by today's China date
     assert (a.year, a.planned_units, a.rounds, a.team_size) == (this, 10**7, 12, 10)
     assert (b.year, b.random_share, b.key_share, b.frequency["D"]) == (this + 1, 1.0, 1.0, 12)
     [line] = refusal(plans_file(tmp_path, row_with(年度=str(this + 2))), today=None)
     assert line.startswith(f"plans.csv: row 2, column 年度: must be from 2017 to {this + 1}")
-    assert plan.read_plans(plans_file(tmp_path, row_with(年度="2017")), today=TODAY)
+    assert plan_file.read_plans(plans_file(tmp_path, row_with(年度="2017")), today=TODAY)
 
 
 def test_next_year_is_reckoned_by_the_china_date_when_a_plan_is_saved(engine):

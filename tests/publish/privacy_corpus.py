@@ -1,4 +1,4 @@
-"""What the privacy scan (publish.privacy) is tested on: private data written to slip past
+"""What the privacy scan (publish.privacy_scan) is tested on: private data written to slip past
 a scanner — each must be caught — and public text the site really carries — none may be
 flagged. Each entry: (what it is, the text)."""
 

@@ -17,7 +17,7 @@ from privacy_corpus import (
     SPELLED_OUT,
 )
 from shuangsui import config, db
-from shuangsui.publish import privacy, site
+from shuangsui.publish import privacy_scan, site
 from site_world import BUILT, build, make_world, problem, results_in, site_files
 
 
@@ -28,8 +28,8 @@ def built(engine, tmp_path, monkeypatch):
 
 def test_nothing_private_is_published_and_the_scan_catches_planted_data(built):
     engine, out = built["engine"], built["out"]
-    assert privacy.scan_private(out, engine=engine) == []
-    assert privacy.scan_private(out) == []
+    assert privacy_scan.scan_private(out, engine=engine) == []
+    assert privacy_scan.scan_private(out) == []
     with engine.connect() as conn:
         email, phone = conn.execute(
             select(db.inspector.c.email, db.inspector.c.phone).order_by(db.inspector.c.inspector_id)
@@ -50,7 +50,7 @@ def test_nothing_private_is_published_and_the_scan_catches_planted_data(built):
     (copy / "data" / "extra.csv").write_text(
         f"inspector,{phone[:3]}-{phone[3:7]}-{phone[7:]}\nmail,{email.upper()}\n", encoding="utf-8"
     )
-    found = privacy.scan_private(copy, engine=engine)
+    found = privacy_scan.scan_private(copy, engine=engine)
     joined = "\n".join(found)
     assert f"results/{built['a'][0]}.html:" in joined
     assert "mobile phone number 139****5678" in joined
@@ -80,25 +80,25 @@ def test_a_result_carrying_private_data_stops_the_build_before_anything_is_writt
     ]
     assert results_in(engine, built["tmp"] / "landing3", typed, dt.datetime(2026, 12, 18))
     fresh = built["tmp"] / "fresh"
-    with pytest.raises(privacy.PrivateData, match=rf"results/{third}.html:\d+: mobile phone"):
+    with pytest.raises(privacy_scan.PrivateData, match=rf"results/{third}.html:\d+: mobile phone"):
         site.build_site(engine, fresh, now=BUILT)
     assert not fresh.exists()
     before = site_files(built["out"])
-    with pytest.raises(privacy.PrivateData, match="data/results.csv"):
+    with pytest.raises(privacy_scan.PrivateData, match="data/results.csv"):
         site.build_site(engine, built["out"], now=BUILT)
     assert site_files(built["out"]) == before  # the published site stays
 
 
 def test_resident_id_check_digit_tells_ids_from_uscc_and_other_numbers():
-    assert privacy.is_resident_id("11010519491231002X")
-    assert not privacy.is_resident_id("110105194912310021")  # wrong check digit
-    assert not privacy.is_resident_id("110105194902300028")  # 30 February
-    assert privacy.id_check_digit("11010519491231002") == "X"
+    assert privacy_scan.is_resident_id("11010519491231002X")
+    assert not privacy_scan.is_resident_id("110105194912310021")  # wrong check digit
+    assert not privacy_scan.is_resident_id("110105194902300028")  # 30 February
+    assert privacy_scan.id_check_digit("11010519491231002") == "X"
     uscc = [
         line.split(",")[0]
         for line in (SAMPLES / "enterprises.csv").read_text("utf-8-sig").splitlines()[1:]
     ]
-    assert not [u for u in uscc if privacy.is_resident_id(u)]
+    assert not [u for u in uscc if privacy_scan.is_resident_id(u)]
 
 
 def test_rebuilding_gives_identical_bytes_and_removes_what_is_no_longer_published(built):
@@ -123,7 +123,7 @@ def _findings_per_entry(corpus):
     findings)."""
     for name, text in corpus:
         page = f"<html>\n<body>\n<p>{text}</p>\n</body>\n</html>\n"
-        found = privacy.scan_files(
+        found = privacy_scan.scan_files(
             {"results/x.html": page.encode(), "data/x.csv": f"a,b\n1,{text}\n".encode()}
         )
         yield name, text, found
@@ -147,10 +147,10 @@ def test_private_data_is_caught_however_written_and_public_text_is_never_flagged
 
 def test_a_finding_names_its_line_after_line_breaks_and_character_references():
     text = "a\r\nb\u2028c&#10;d\n<p>138.0013.8000 &amp; 0533-3580000</p>\n"
-    assert privacy.scan_files({"x.html": text.encode()}) == [
+    assert privacy_scan.scan_files({"x.html": text.encode()}) == [
         "x.html:4: mobile phone number 138****8000"
     ]
-    assert privacy.normalize(text).splitlines() == [
+    assert privacy_scan.normalize(text).splitlines() == [
         "a",
         "b",
         "c d",
@@ -184,7 +184,7 @@ def test_an_inspectors_own_phone_and_email_are_caught_however_hidden(built):
         encoding="utf-8",
     )
     rel = f"results/{built['a'][0]}.html"
-    found = privacy.scan_private(copy, engine=engine)
+    found = privacy_scan.scan_private(copy, engine=engine)
     at = {
         n: [f.split(": ", 1)[1] for f in found if f.startswith(f"{rel}:{n}:")]
         for n in range(first, first + len(planted))
@@ -203,7 +203,7 @@ def test_an_inspectors_own_phone_and_email_are_caught_however_hidden(built):
             )
     # Without the database, what has no phone's or address's shape passes: the database
     # check is what catches it.
-    unaided = privacy.scan_private(copy)
+    unaided = privacy_scan.scan_private(copy)
     for n, (kind, name, _) in enumerate(planted, first):
         if name in DATABASE_ONLY or (kind == "odd email" and name in SPELLED_OUT):
             assert not [f for f in unaided if f.startswith(f"{rel}:{n}:")], name

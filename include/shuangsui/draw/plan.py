@@ -4,30 +4,24 @@ A plan states the planned units, the rounds (>= 3 random draws a year), the shar
 planned units that must come from random draws (>= 30%), the key share of every draw
 (>= 50%), how often a unit may be drawn in a year per risk class (default once), the
 team size and the public random source (公开随机源) its scheduled draws name: always the
-source's first draw at least sources.MARGIN after commit. Loaded from a file or the
-trigger form; every change is audited.
+source's first draw at least sources.MARGIN after commit. Read from the trigger form
+(from_dict) or a file (plan_file.read_plans, with the same cell reading and rules); stored
+and loaded here, every change audited.
 
 Every field is bounded, so a slip of the keyboard is refused where it was made instead of
 being stored: the year lies within the rules' life (from FIRST_YEAR, when 淄高新安监发
 〔2017〕5号 took effect, to next year by the China date), the counts within what a bureau
-can plan, the shares between their minimum and 100%. A file is checked whole: every
-problem is named with the file, the row (its line; the header is row 1), the column as
-headed in the file and the rule, and nothing of a file with a problem is saved. Cells are
-read as the intake reads them: full-width (全角) digits and signs made half-width."""
+can plan, the shares between their minimum and 100%. Cells are read as the intake reads
+them: full-width (全角) digits and signs made half-width."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import math
 import re
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -218,6 +212,11 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def blank(v: Any) -> bool:
+    """Whether a cell or form value is empty: None, NaN or only spaces."""
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+
+
 def _whole(v) -> int:
     """12, '12', '12.0' (an Excel number cell); not 12.5, '1e3' or '1,000'."""
     if isinstance(v, int) and not isinstance(v, bool):
@@ -296,7 +295,7 @@ def _defaults() -> dict[str, Any]:
     }
 
 
-def _parse(row: dict[str, Any], today: dt.date) -> tuple[dict[str, Any], list[Problem]]:
+def parse_fields(row: dict[str, Any], today: dt.date) -> tuple[dict[str, Any], list[Problem]]:
     """A plan's fields from a row keyed by field: read, defaults filled, and what is wrong
     with each (an unreadable cell, a broken rule)."""
     rules, defaults = _rules(today), _defaults()
@@ -320,7 +319,8 @@ def _parse(row: dict[str, Any], today: dt.date) -> tuple[dict[str, Any], list[Pr
     return values, problems
 
 
-def _canonical(header: Any) -> str | None:
+def canonical(header: Any) -> str | None:
+    """The field a header or key names (canonical, any case, or the Chinese header), or None."""
     h = str(header).replace("\ufeff", "").strip().replace(" ", "")
     for key, aliases in COLUMNS.items():
         if h.lower() == key or h in aliases:
@@ -328,12 +328,12 @@ def _canonical(header: Any) -> str | None:
     return None
 
 
-def _by_field(item: dict) -> tuple[dict[str, Any], dict[str, str]]:
+def by_field(item: dict) -> tuple[dict[str, Any], dict[str, str]]:
     """A dict keyed by English or Chinese names -> (values by field, name as written)."""
     values: dict[str, Any] = {}
     names: dict[str, str] = {}
     for name, v in item.items():
-        key = _canonical(name)
+        key = canonical(name)
         if key and key not in values:
             values[key], names[key] = v, str(name)
     return values, names
@@ -343,146 +343,12 @@ def from_dict(r: dict, today: dt.date | None = None) -> Plan:
     """A checked plan from the trigger form (30% or 0.3 both work); `today`: the China date
     the year is judged by (default: today)."""
     today = today or china_today()
-    values, problems = _parse(_by_field(r)[0], today)
+    values, problems = parse_fields(by_field(r)[0], today)
     if problems:
-        named = (str(r.get(k)) for k in ("year", "department") if not _blank(r.get(k)))
+        named = (str(r.get(k)) for k in ("year", "department") if not blank(r.get(k)))
         where = " ".join(["plan", *named])
         raise PlanInvalid("\n".join(f"{where}, {LABELS[k]} ({k}): {w}" for k, w in problems))
     return Plan(**values).check(today)
-
-
-# --- reading a file: rows with their line numbers ---------------------------------------
-
-# What openpyxl raises on a file that is not a workbook (as landing.read_file treats it).
-_BAD_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, SyntaxError, ValueError)
-
-Item = tuple[str, dict[str, Any], dict[str, str]]  # 'row 5', values by field, field -> label
-
-
-def read_plans(path: Path, today: dt.date | None = None) -> list[Plan]:
-    """Plans from a CSV/.xlsx (English or Chinese headers) or a JSON list, checked whole:
-    PlanInvalid names every problem (file, row, column, rule) and then no plan is
-    returned. `today`: the China date plan years are judged by (default: today)."""
-    path = Path(path)
-    today = today or china_today()
-    plans: list[Plan] = []
-    problems: list[str] = []
-    first: dict[tuple[int, str], str] = {}  # (year, 科室) -> the row that plans it
-    for place, row, labels in _items(path):
-        where = f"{path.name}: {place}"
-        values, found = _parse(row, today)
-        problems += [f"{where}, {labels.get(k, LABELS[k])}: {w}" for k, w in found]
-        if found:
-            continue
-        p = Plan(**values).check(today)
-        key = (p.year, p.department)
-        if key in first:
-            problems.append(
-                f"{where}, {labels['department']}: {p.year} {p.department} is planned already "
-                f"in {first[key]}; one row per year and 科室"
-            )
-        first.setdefault(key, place)
-        plans.append(p)
-    if problems:
-        raise PlanInvalid("\n".join(problems))
-    if not plans:
-        raise PlanInvalid(f"{path.name}: no plans in the file, only a header")
-    return plans
-
-
-def _items(path: Path) -> list[Item]:
-    try:
-        if path.suffix.lower() == ".json":
-            return _json_items(path)
-        rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
-    except OSError as e:
-        raise PlanInvalid(f"{path}: cannot be read ({e.strerror or e})") from None
-    return _table_items(path.name, rows)
-
-
-def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    """Each row with the line it starts on (a quoted cell may hold line breaks)."""
-    from shuangsui.intake.landing import UnusableFile, decode
-
-    try:
-        text = decode(path.read_bytes(), path.name)[0]
-    except UnusableFile as e:
-        raise PlanInvalid(str(e)) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows, line = [], 1
-    try:
-        for cells in reader:
-            rows.append((line, list(cells)))
-            line = reader.line_num + 1
-    except csv.Error as e:
-        raise PlanInvalid(f"{path.name}: row {line}: not a readable CSV row ({e})") from None
-    return rows
-
-
-def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    """The first sheet's rows with their row numbers, as Excel shows them."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, data_only=True)
-    except _BAD_WORKBOOK as e:
-        raise PlanInvalid(f"{path.name}: not a readable .xlsx workbook ({e})") from None
-    try:
-        ws = wb.worksheets[0]
-        cells = ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)
-        return [(n, list(row)) for n, row in enumerate(cells, 1)]
-    finally:
-        wb.close()
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-
-
-def _table_items(name: str, rows: list[tuple[int, list[Any]]]) -> list[Item]:
-    """The rows under the header (the first row not blank), keyed by field, each labelled
-    with its row and the file's own headers; blank rows are skipped."""
-    rows = [(n, cells) for n, cells in rows if not all(_blank(c) for c in cells)]
-    if not rows:
-        raise PlanInvalid(f"{name}: the file is empty, not even a header row")
-    (_, header), body = rows[0], rows[1:]
-    where: dict[str, tuple[int, str]] = {}  # field -> (position, header as written)
-    for i, h in enumerate(header):
-        key = None if _blank(h) else _canonical(h)
-        if key and key not in where:
-            where[key] = (i, str(h).replace("\ufeff", "").strip())
-    missing = [k for k in REQUIRED if k not in where]
-    if missing:
-        raise PlanInvalid(
-            f"{name}: required column(s) missing: "
-            f"{'、'.join(f'{LABELS[k]} ({k})' for k in missing)}; "
-            f"found: {', '.join(str(h) for h in header if not _blank(h))}"
-        )
-    labels = {k: f"column {h}" for k, (_, h) in where.items()}
-    return [
-        (
-            f"row {n}",
-            {k: cells[i] if i < len(cells) else None for k, (i, _) in where.items()},
-            labels,
-        )
-        for n, cells in body
-    ]
-
-
-def _json_items(path: Path) -> list[Item]:
-    """A JSON list of plans, each an object keyed by English or Chinese names."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise PlanInvalid(f"{path.name}: not readable as JSON ({e})") from None
-    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
-        raise PlanInvalid(f"{path.name}: a JSON list of plans (objects) is expected")
-    items = []
-    for n, d in enumerate(data, 1):
-        values, names = _by_field(d)
-        labels = {k: f"field {k}" for k in COLUMNS} | {k: f"field {v}" for k, v in names.items()}
-        items.append((f"item {n}", values, labels))
-    return items
 
 
 def _columns(p: Plan) -> dict:

@@ -190,7 +190,7 @@ def prepare(conn: Connection, landed: list[Landed], *, run_id: str, today: dt.da
                 Finding(
                     1, str(h), None, "unknown_column", f"未识别的列“{h}”，该列未读取", "warning"
                 )
-                for h in getattr(l, "unknown_columns", ())  # TEMP until landing has it
+                for h in l.unknown_columns
             ]
             prep.checked.setdefault(entity, []).append((l, c))
             prep.sources.append(
@@ -559,9 +559,19 @@ def prepare_run(
     """Read and check everything; save it for apply_run. An unusable file fails the run
     with its message, records the failure in the audit trail, and changes nothing else."""
     try:
-        landed = land(source, upstream)
-        with _database_errors(), engine.connect() as conn:
-            prep = prepare(conn, landed, run_id=run_id, today=today)
+        try:
+            landed = land(source, upstream)
+            with _database_errors(), engine.connect() as conn:
+                prep = prepare(conn, landed, run_id=run_id, today=today)
+        except MemoryError:
+            # Within the input limits (config.max_rows ...) but more than this machine
+            # can check at once: a fact about the file and the machine, not worth a retry.
+            landed = prep = None  # let what was read go before anything else is done
+            raise UnusableFile(
+                f"{source or 'upstream tables'}: too large to check with the memory of this "
+                "machine; split the file, or lower SHUANGSUI_MAX_ROWS / SHUANGSUI_MAX_FILE_MB "
+                "so such files are refused before they are read"
+            ) from None
     except UnusableFile as e:
         record_failure(engine, run_id, e, now=now)
         raise

@@ -28,7 +28,7 @@ import pandas as pd
 from shuangsui.intake.landing import Landed
 from shuangsui.intake.quality import Checked, Finding
 
-FORMAT = 1
+FORMAT = 2  # 2: Landed.unknown_columns
 MANIFEST = "prepared.json"
 
 

@@ -18,7 +18,7 @@ What is published, and what never is (R10):
 - never: inspector phone, email, id, 科室 or qualifications, conflicts, an enterprise's legal
   representative or risk class. (Its stratum, key K or other O, is in pool.csv: a draw
   cannot be verified without it.) Every file is scanned before anything is written
-  (publish.privacy; `scan_private` does the same on a folder); a finding stops the build.
+  (publish.privacy_scan; `scan_private` does the same on a folder); a finding stops the build.
 
 The output is deterministic (same data, same bytes): no build time is printed, everything is
 sorted, and files are only rewritten when their bytes change. SHA256SUMS lists every file;
@@ -48,13 +48,8 @@ from shuangsui.draw import record
 from shuangsui.draw.record import DrawRecord, Selection
 from shuangsui.publish import audit_heads, commitments, served
 from shuangsui.publish.open_data import CSV_NOTE, DATASETS, data_files, updated_on
-from shuangsui.publish.privacy import (
-    MANIFEST,
-    PrivateData,
-    public_content,
-    public_record,
-    scan_files,
-)
+from shuangsui.publish.privacy import public_content, public_record
+from shuangsui.publish.privacy_scan import MANIFEST, PrivateData, scan_files
 
 COVERT = "暗访暗查"
 STATUS_ZH = {
