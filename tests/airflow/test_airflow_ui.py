@@ -192,7 +192,9 @@ def _number(page, name, value):
 def _required_action(page, stack, run_id, task_suffix):
     """Open the run's 待操作的任务实例 and select the step; its form's panel."""
     page.goto(f"{stack['base']}/dags/double_random_draw/runs/{run_id}/required_actions")
-    page.get_by_role("row").filter(has_text=task_suffix).first.click()
+    # The page opens as a dialog over the run's task list, whose rows name the same tasks:
+    # the row to click is the dialog's.
+    page.get_by_role("dialog").get_by_role("row").filter(has_text=task_suffix).first.click()
     return page
 
 
