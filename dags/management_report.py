@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import logging
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from shuangsui.core.clock import utcnow
+from shuangsui_airflow import forms
 from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.run import current_run
 
 log = logging.getLogger(__name__)
-
-REPORT, COMMON = "报告年度", "普遍性问题标准"
 
 
 @dag(
@@ -28,34 +27,7 @@ REPORT, COMMON = "报告年度", "普遍性问题标准"
     tags=["publication", "report"],
     doc_md=doc_md("management_report"),
     default_args=DEFAULT_ARGS,
-    params={
-        "year": Param(
-            None,
-            type=["null", "integer"],
-            minimum=2017,
-            title="年度",
-            description="选填：报告哪一年的抽查，如 2026；不填即运行当年。",
-            section=REPORT,
-        ),
-        "min_units": Param(
-            3,
-            type="integer",
-            minimum=2,
-            title="至少涉及的单位数",
-            description="必填：一个问题在这么多家及以上单位中发现，即列为普遍性问题（至少 2）。",
-            section=COMMON,
-        ),
-        "min_share": Param(
-            0.1,
-            type="number",
-            minimum=0,
-            maximum=1,
-            title="或：占被检查单位的比例",
-            description="必填：或在不低于这一比例的被检查单位中发现（如 0.1 即 10%），"
-            "也列为普遍性问题。",
-            section=COMMON,
-        ),
-    },
+    params=forms.report_params(),
 )
 def management_report():
     @task

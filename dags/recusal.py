@@ -5,15 +5,14 @@ shuangsui_airflow/docs/recusal.md, the steps are in shuangsui_airflow."""
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from shuangsui.core.clock import utcnow
+from shuangsui_airflow import forms
 from shuangsui_airflow.dag_docs import doc_md
 from shuangsui_airflow.decisions import leader_decision, read_decision
 from shuangsui_airflow.defaults import DEFAULT_ARGS, START
 from shuangsui_airflow.run import current_run
-
-REQUEST = "回避申请"
 
 
 @dag(
@@ -25,38 +24,7 @@ REQUEST = "回避申请"
     tags=["draw", "recusal"],
     doc_md=doc_md("recusal"),
     default_args=DEFAULT_ARGS,
-    # Genuinely required: no default, so the form marks each one (*) and says 此为必填字段.
-    params={
-        "draw_id": Param(
-            type="string",
-            minLength=1,
-            title="抽查任务编号",
-            description="必填：如 2026-WH-1A2B3C4D5E，见检查通知书、任务单或公示网站。",
-            section=REQUEST,
-        ),
-        "uscc": Param(
-            type="string",
-            minLength=18,
-            maxLength=18,
-            title="统一社会信用代码",
-            description="必填：该执法人员被派去检查的单位的 18 位统一社会信用代码。",
-            section=REQUEST,
-        ),
-        "inspector_id": Param(
-            type="string",
-            minLength=1,
-            title="申请回避的人员编号",
-            description="必填：执法人员编号，如 ZF013，见执法检查任务单。",
-            section=REQUEST,
-        ),
-        "reason": Param(
-            type="string",
-            minLength=2,
-            title="回避事由",
-            description="必填：写明与该单位的利害关系，如“近亲属在该单位任职”。",
-            section=REQUEST,
-        ),
-    },
+    params=forms.recusal_params(),
 )
 def recusal():
     @task(multiple_outputs=True)

@@ -1,5 +1,6 @@
 """The trigger forms (触发表单): the labels of 科室, 行业, 抽查类型 and 公开随机源, as
-`values_display` of the DAGs' Params, and the forms of the annual plan and the draw.
+`values_display` of the DAGs' Params, and the forms of the annual plan, the draw, the
+recusal and the report to the 管委会.
 
 How Airflow 3.3's form uses them (the React UI in airflow/ui/dist): a drop-down shows
 `values_display[value]`, else `values_display["None"]`, else the value itself; the
@@ -285,5 +286,73 @@ def draw_params() -> dict:
             title="重新抽取理由",
             description="填写了原抽查任务编号时必填，写明为什么重新抽取，记入抽取记录。",
             section=REDRAW,
+        ),
+    }
+
+
+def recusal_params() -> dict:
+    """The recusal form (回避申请). Genuinely required: no default, so the form marks each
+    one (*) and says 此为必填字段."""
+    return {
+        "draw_id": Param(
+            type="string",
+            minLength=1,
+            title="抽查任务编号",
+            description="必填：如 2026-WH-1A2B3C4D5E，见检查通知书、任务单或公示网站。",
+            section="回避申请",
+        ),
+        "uscc": Param(
+            type="string",
+            minLength=18,
+            maxLength=18,
+            title="统一社会信用代码",
+            description="必填：该执法人员被派去检查的单位的 18 位统一社会信用代码。",
+            section="回避申请",
+        ),
+        "inspector_id": Param(
+            type="string",
+            minLength=1,
+            title="申请回避的人员编号",
+            description="必填：执法人员编号，如 ZF013，见执法检查任务单。",
+            section="回避申请",
+        ),
+        "reason": Param(
+            type="string",
+            minLength=2,
+            title="回避事由",
+            description="必填：写明与该单位的利害关系，如“近亲属在该单位任职”。",
+            section="回避申请",
+        ),
+    }
+
+
+def report_params() -> dict:
+    """The form of the report to the 管委会 (管委会报告)."""
+    return {
+        "year": Param(
+            None,
+            type=["null", "integer"],
+            minimum=2017,
+            title="年度",
+            description="选填：报告哪一年的抽查，如 2026；不填即运行当年。",
+            section="报告年度",
+        ),
+        "min_units": Param(
+            3,
+            type="integer",
+            minimum=2,
+            title="至少涉及的单位数",
+            description="必填：一个问题在这么多家及以上单位中发现，即列为普遍性问题（至少 2）。",
+            section="普遍性问题标准",
+        ),
+        "min_share": Param(
+            0.1,
+            type="number",
+            minimum=0,
+            maximum=1,
+            title="或：占被检查单位的比例",
+            description="必填：或在不低于这一比例的被检查单位中发现（如 0.1 即 10%），"
+            "也列为普遍性问题。",
+            section="普遍性问题标准",
         ),
     }
